@@ -1,0 +1,54 @@
+package io.fastpull.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code fastpull} command: one entry point, one subcommand per job. */
+@Command(
+    name = "fastpull",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Lazy-loading container images for containerd.",
+    subcommands = {LayerCommand.class})
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns its exit code (0 ok, 1 failure, 2 usage). */
+  static int run(String... args) {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+      // One clear line for the user; the stack trace only when asked for.
+      cmd.getErr().println("fastpull: " + message(ex));
+      if (System.getenv("FASTPULL_DEBUG") != null) {
+        ex.printStackTrace(cmd.getErr());
+      }
+      return 1;
+    });
+    return cl.execute(args);
+  }
+
+  static String message(Throwable t) {
+    String m = t.getMessage();
+    if (m == null || m.isBlank()) {
+      m = t.getClass().getSimpleName();
+    }
+    if (t instanceof java.nio.file.NoSuchFileException) {
+      m = "no such file: " + m;
+    } else if (t instanceof java.nio.file.AccessDeniedException) {
+      m = "permission denied: " + m;
+    }
+    return m;
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"fastpull " + (v == null ? "dev" : v)};
+    }
+  }
+}
