@@ -35,7 +35,7 @@ final class ChunkPipeline {
   private final int chunkSize;
   private final int maxInFlight;
   private final BlockingQueue<byte[]> buffers;
-  private final BlockingQueue<ZstdCompressCtx> contexts;
+  private final BlockingQueue<Compressor> contexts;
   private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
   private final Map<ByteBuffer, Integer> byDigest = new HashMap<>();
   private final List<ChunkInfo> chunks = new ArrayList<>();
@@ -47,6 +47,9 @@ final class ChunkPipeline {
   private record InFlight(byte[] buffer, ChunkHandle handle, CompletableFuture<Encoded> result) {}
 
   private record Encoded(byte[] digest, byte[] stored, int length, boolean raw) {}
+
+  /** A native zstd context with its own output buffer, used by one task at a time. */
+  private record Compressor(ZstdCompressCtx ctx, byte[] scratch) {}
 
   ChunkPipeline(OutputStream out, Executor executor, int chunkSize, int level, int threads) {
     this.out = out;
@@ -64,7 +67,7 @@ final class ChunkPipeline {
       ctx.setLevel(level);
       ctx.setContentSize(true);
       ctx.setChecksum(false);
-      contexts.add(ctx);
+      contexts.add(new Compressor(ctx, new byte[(int) Zstd.compressBound(chunkSize)]));
     }
   }
 
@@ -103,9 +106,9 @@ final class ChunkPipeline {
 
   /** Releases native compression contexts; queued work must have been finished first. */
   void close() {
-    ZstdCompressCtx ctx;
-    while ((ctx = contexts.poll()) != null) {
-      ctx.close();
+    Compressor c;
+    while ((c = contexts.poll()) != null) {
+      c.ctx().close();
     }
   }
 
@@ -134,23 +137,23 @@ final class ChunkPipeline {
     MessageDigest md = Digests.sha256();
     md.update(buffer, 0, length);
     byte[] digest = md.digest();
-    ZstdCompressCtx ctx;
+    Compressor c;
     try {
-      ctx = contexts.take();
+      c = contexts.take();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new UncheckedIOException(new InterruptedIOException("interrupted while compressing"));
     }
     try {
-      byte[] dst = new byte[(int) Zstd.compressBound(length)];
-      int n = ctx.compressByteArray(dst, 0, dst.length, buffer, 0, length);
+      byte[] dst = c.scratch();
+      int n = c.ctx().compressByteArray(dst, 0, dst.length, buffer, 0, length);
       if (n >= length) {
         // Incompressible (weights, media): storing raw saves the reader a useless decompression.
         return new Encoded(digest, java.util.Arrays.copyOf(buffer, length), length, true);
       }
       return new Encoded(digest, java.util.Arrays.copyOf(dst, n), length, false);
     } finally {
-      contexts.add(ctx);
+      contexts.add(c);
     }
   }
 
