@@ -1,0 +1,269 @@
+package io.fastpull.daemon;
+
+import io.fastpull.grpc.SnapshotsServer;
+import io.fastpull.meta.MetaStore;
+import io.fastpull.metrics.MetricsRegistry;
+import io.fastpull.metrics.MetricsServer;
+import io.fastpull.snapshot.LayerMounter;
+import io.fastpull.snapshot.RemoteLayerPolicy;
+import io.fastpull.snapshot.Snapshotter;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The fastpull snapshotter daemon: containerd's snapshots API on a Unix socket.
+ *
+ * <p>Lifecycle: {@link #start} opens the metadata, runs restart recovery (remounting committed
+ * remote layers), starts metrics and then serving; {@link #close()} stops accepting calls, lets
+ * in-flight calls finish (up to {@code shutdown_timeout}), unmounts remote layers and closes the
+ * metadata. {@code close} is idempotent and thread-safe; {@link #awaitTermination()} returns once
+ * it has finished.
+ */
+public final class SnapshotterDaemon implements AutoCloseable {
+  private final DaemonConfig config;
+  private final MetricsRegistry metrics;
+  private final List<AutoCloseable> resources; // closed in reverse order
+  private final SnapshotsServer server;
+  private final Optional<MetricsServer> metricsServer;
+  private final CountDownLatch terminated = new CountDownLatch(1);
+  private boolean closed;
+
+  private SnapshotterDaemon(
+      DaemonConfig config,
+      MetricsRegistry metrics,
+      List<AutoCloseable> resources,
+      SnapshotsServer server,
+      Optional<MetricsServer> metricsServer) {
+    this.config = config;
+    this.metrics = metrics;
+    this.resources = resources;
+    this.server = server;
+    this.metricsServer = metricsServer;
+  }
+
+  /** Starts a daemon whose layer mounter declines every layer (ordinary unpacking only). */
+  public static SnapshotterDaemon start(DaemonConfig config) throws IOException {
+    return builder(config).start();
+  }
+
+  public static Builder builder(DaemonConfig config) {
+    return new Builder(config);
+  }
+
+  /** Optional collaborators of a daemon. Not thread-safe. */
+  public static final class Builder {
+    private final DaemonConfig config;
+    private LayerMounter mounter = LayerMounter.none();
+    private RemoteLayerPolicy policy = RemoteLayerPolicy.labelled();
+    private MetricsRegistry metrics = new MetricsRegistry();
+    private Clock clock = Clock.systemUTC();
+
+    private Builder(DaemonConfig config) {
+      this.config = config;
+    }
+
+    public Builder layerMounter(LayerMounter mounter) {
+      this.mounter = mounter;
+      return this;
+    }
+
+    public Builder remoteLayerPolicy(RemoteLayerPolicy policy) {
+      this.policy = policy;
+      return this;
+    }
+
+    /** A registry shared with other modules, so their metrics are served too. */
+    public Builder metrics(MetricsRegistry metrics) {
+      this.metrics = metrics;
+      return this;
+    }
+
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /**
+     * Starts serving.
+     *
+     * @throws IOException if the root, metadata, socket or metrics address cannot be used; nothing
+     *     stays open then
+     */
+    public SnapshotterDaemon start() throws IOException {
+      return SnapshotterDaemon.start(this);
+    }
+  }
+
+  private static SnapshotterDaemon start(Builder b) throws IOException {
+    Logger log = log();
+    DaemonConfig config = b.config;
+    List<AutoCloseable> resources = new ArrayList<>();
+    try {
+      Files.createDirectories(config.root());
+      Files.setPosixFilePermissions(config.root(), PosixFilePermissions.fromString("rwx------"));
+      MetaStore store = MetaStore.open(config.root().resolve("metadata.db"));
+      resources.add(store);
+      Snapshotter snapshotter =
+          Snapshotter.overlay(config.root(), store, b.mounter, b.policy, b.clock);
+      resources.add(snapshotter);
+      snapshotter.recover();
+      b.metrics.gauge(
+          "fastpull_mounted_layers", "Remote layers currently mounted.", snapshotter::mountedLayers);
+      Optional<MetricsServer> metricsServer = Optional.empty();
+      if (config.metricsAddress().isPresent()) {
+        MetricsServer ms = MetricsServer.start(config.metricsAddress().get(), b.metrics);
+        resources.add(ms);
+        metricsServer = Optional.of(ms);
+      }
+      ExecutorService executor = Executors.newFixedThreadPool(8, new Named("fastpull-grpc"));
+      resources.add(executor::shutdownNow);
+      SnapshotsServer server =
+          SnapshotsServer.start(
+              config.socket(), config.socketGroup(), snapshotter, b.metrics, executor,
+              config.shutdownTimeout(), b.clock);
+      resources.add(server);
+      log.info(
+          "daemon started root={} socket={} metrics={}",
+          config.root(),
+          config.socket(),
+          metricsServer.map(m -> m.address().toString()).orElse("disabled"));
+      return new SnapshotterDaemon(config, b.metrics, resources, server, metricsServer);
+    } catch (IOException | RuntimeException e) {
+      closeAll(resources, e);
+      throw e;
+    }
+  }
+
+  /** The metrics registry served by this daemon; other modules may add metrics to it. */
+  public MetricsRegistry metrics() {
+    return metrics;
+  }
+
+  /** The bound metrics address (with the real port), if metrics are enabled. */
+  public Optional<InetSocketAddress> metricsAddress() {
+    return metricsServer.map(MetricsServer::address);
+  }
+
+  public DaemonConfig config() {
+    return config;
+  }
+
+  /** Blocks until {@link #close()} has finished. */
+  public void awaitTermination() throws InterruptedException {
+    terminated.await();
+  }
+
+  @Override
+  public void close() throws IOException {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    log().info("daemon stopping socket={}", config.socket());
+    try {
+      Exception failure = closeAll(resources, null);
+      if (failure instanceof IOException) {
+        throw (IOException) failure;
+      }
+      if (failure != null) {
+        throw new IOException("daemon shutdown failed", failure);
+      }
+    } finally {
+      log().info("daemon stopped socket={}", config.socket());
+      terminated.countDown();
+    }
+  }
+
+  /** Closes in reverse order; returns the first failure with the others suppressed. */
+  private static Exception closeAll(List<AutoCloseable> resources, Exception first) {
+    Exception failure = first;
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      try {
+        resources.get(i).close();
+      } catch (Exception e) {
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+    return failure;
+  }
+
+  /**
+   * Command line: {@code --config FILE [--root DIR] [--socket PATH]}. Runs until SIGTERM/SIGINT,
+   * then shuts down gracefully. Exits 2 on bad arguments or configuration, 1 if the daemon cannot
+   * start.
+   */
+  public static void main(String[] args) {
+    DaemonConfig config;
+    try {
+      config = CommandLine.parse(args);
+    } catch (IllegalArgumentException | IOException e) {
+      System.err.println("fastpull daemon: " + e.getMessage());
+      System.err.println(CommandLine.USAGE);
+      System.exit(2);
+      return;
+    }
+    // slf4j-simple reads its level when the first logger is made, so set it before any logging
+    System.setProperty(
+        "org.slf4j.simpleLogger.defaultLogLevel", config.logLevel().name().toLowerCase(java.util.Locale.ROOT));
+    SnapshotterDaemon daemon;
+    try {
+      daemon = start(config);
+    } catch (IOException | RuntimeException e) {
+      System.err.println("fastpull daemon: cannot start: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        daemon.close();
+      } catch (IOException e) {
+        log().error("shutdown failed error={}", e.toString());
+      }
+    }, "fastpull-shutdown"));
+    try {
+      daemon.awaitTermination();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // not a static field: main must set the log level before the first logger exists
+  private static Logger log() {
+    return LoggerFactory.getLogger(SnapshotterDaemon.class);
+  }
+
+  private static final class Named implements java.util.concurrent.ThreadFactory {
+    private final String prefix;
+    private final AtomicInteger n = new AtomicInteger();
+
+    Named(String prefix) {
+      this.prefix = prefix;
+    }
+
+    @Override
+    public Thread newThread(Runnable r) {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    }
+  }
+}
