@@ -1,0 +1,207 @@
+package io.fastpull.fuse;
+
+import io.fastpull.blob.ChunkReader;
+import io.fastpull.format.LayerMeta;
+import java.io.IOException;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Mounts lazy layers as read-only FUSE filesystems, and finds and clears mounts left behind by a
+ * crashed process. The module's entry point.
+ *
+ * <p>A mount shows the layer exactly as its metadata says (modes, owners, nanosecond times, link
+ * counts, devices, xattrs, {@code st_ino} = the layer's inode number so hard links share it) with
+ * overlayfs whiteouts (0/0 character devices, {@code trusted.overlay.opaque}), so overlayfs can
+ * stack several mounts as lower directories. Thread-safe; every open mount is also unmounted when
+ * the JVM shuts down.
+ */
+public final class LayerMounter {
+  private static final Logger log = LoggerFactory.getLogger(LayerMounter.class);
+  private static final Set<Handle> LIVE = ConcurrentHashMap.newKeySet();
+
+  static {
+    java.lang.Runtime.getRuntime().addShutdownHook(new Thread(LayerMounter::closeAll,
+        "fastpull-unmount"));
+  }
+
+  private LayerMounter() {}
+
+  /**
+   * Mounts {@code meta}'s layer at {@code mountpoint}, serving file data from {@code reader}.
+   * A stale mount found at {@code mountpoint} is cleared first. Returns once the kernel has
+   * initialised the mount.
+   *
+   * @throws IOException if the mount point is not a directory or the mount fails or times out
+   */
+  public static MountedLayer mount(Path mountpoint, LayerMeta meta, ChunkReader reader,
+      MountOptions options) throws IOException {
+    Path mp = mountpoint.toAbsolutePath().normalize();
+    if (isStale(mp)) {
+      clearStale(mp);
+    }
+    if (!Files.isDirectory(mp)) {
+      throw new IOException("mount point " + mp + " is not a directory; create it first");
+    }
+    if (!Charset.defaultCharset().equals(StandardCharsets.UTF_8)) {
+      log.warn("default charset is {}, not UTF-8: non-ASCII names will not resolve "
+          + "(run the JVM with -Dfile.encoding=UTF-8) mountpoint={}", Charset.defaultCharset(), mp);
+    }
+    LayerFs fs = new LayerFs(reader.layerId(), meta, reader, options.readaheadBytes());
+    JnrFuseMount fuse = new JnrFuseMount(fs, options.maxRead());
+    Handle h = new Handle(mp, reader.layerId(), fuse);
+    h.start(options);
+    LIVE.add(h);
+    log.info("mounted layer={} mountpoint={}", reader.layerId(), mp);
+    return h;
+  }
+
+  /**
+   * Whether {@code mountpoint} holds a FUSE mount whose server is gone (the kernel answers
+   * "Transport endpoint is not connected").
+   */
+  public static boolean isStale(Path mountpoint) {
+    return Mounts.isStale(mountpoint);
+  }
+
+  /**
+   * Lazily unmounts a stale mount at {@code mountpoint}; does nothing if it is not stale.
+   *
+   * @throws IOException if the mount is still stale afterwards
+   */
+  public static void clearStale(Path mountpoint) throws IOException {
+    if (!Mounts.isStale(mountpoint)) {
+      return;
+    }
+    Mounts.unmount(mountpoint, true);
+    if (Mounts.isStale(mountpoint)) {
+      throw new IOException("stale mount at " + mountpoint + " could not be cleared");
+    }
+    log.info("cleared stale mount mountpoint={}", mountpoint);
+  }
+
+  private static void closeAll() {
+    for (Handle h : List.copyOf(LIVE)) {
+      try {
+        h.close();
+      } catch (IOException | RuntimeException e) {
+        log.warn("unmount at shutdown failed mountpoint={}", h.mountpoint, e);
+      }
+    }
+  }
+
+  /** One live mount: the thread running libfuse's loop, and its unmounting. */
+  private static final class Handle implements MountedLayer {
+    private final Path mountpoint;
+    private final String layerId;
+    private final JnrFuseMount fuse;
+    private final Object lock = new Object();
+    private Thread loop;
+    private volatile Throwable loopFailure;
+    /** Guarded by {@link #lock}. */
+    private boolean closed;
+
+    Handle(Path mountpoint, String layerId, JnrFuseMount fuse) {
+      this.mountpoint = mountpoint;
+      this.layerId = layerId;
+      this.fuse = fuse;
+    }
+
+    void start(MountOptions options) throws IOException {
+      String[] args = options.fuseArgs().toArray(String[]::new);
+      loop = new Thread(() -> {
+        try {
+          fuse.mount(mountpoint, true, false, args);
+        } catch (Throwable t) {
+          loopFailure = t;
+        }
+      }, "fuse-" + mountpoint.getFileName());
+      loop.setDaemon(true);
+      loop.start();
+      long deadline = System.nanoTime() + options.mountTimeout().toNanos();
+      try {
+        while (!fuse.initialized().await(20, TimeUnit.MILLISECONDS)) {
+          if (!loop.isAlive()) {
+            fuse.detach();
+            throw new IOException("mounting layer " + layerId + " at " + mountpoint
+                + " failed: " + (loopFailure == null ? "libfuse exited" : loopFailure)
+                + " (is /dev/fuse present and the mount point free?)", loopFailure);
+          }
+          if (System.nanoTime() > deadline) {
+            IOException e = new IOException("mounting layer " + layerId + " at " + mountpoint
+                + " timed out after " + options.mountTimeout());
+            try {
+              close();
+            } catch (IOException c) {
+              e.addSuppressed(c);
+            }
+            throw e;
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        close();
+        throw new java.io.InterruptedIOException("interrupted while mounting " + mountpoint);
+      }
+    }
+
+    @Override
+    public Path mountpoint() {
+      return mountpoint;
+    }
+
+    @Override
+    public String layerId() {
+      return layerId;
+    }
+
+    @Override
+    public void close() throws IOException {
+      synchronized (lock) {
+        if (closed) {
+          return;
+        }
+        closed = true;
+      }
+      LIVE.remove(this);
+      List<IOException> errors = new ArrayList<>();
+      try {
+        if (Mounts.isMountPoint(mountpoint)) {
+          try {
+            Mounts.unmount(mountpoint, false);
+          } catch (IOException busy) {
+            log.info("mount busy, detaching lazily mountpoint={}: {}", mountpoint,
+                busy.getMessage());
+            Mounts.unmount(mountpoint, true);
+          }
+        }
+      } catch (IOException e) {
+        errors.add(e);
+      }
+      try {
+        loop.join(10_000);
+        if (loop.isAlive()) {
+          errors.add(new IOException("FUSE loop of " + mountpoint + " did not end"));
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      fuse.detach();
+      if (!errors.isEmpty()) {
+        IOException e = errors.get(0);
+        errors.subList(1, errors.size()).forEach(e::addSuppressed);
+        throw e;
+      }
+      log.info("unmounted layer={} mountpoint={}", layerId, mountpoint);
+    }
+  }
+}

@@ -1,0 +1,67 @@
+package io.fastpull.fuse;
+
+import io.fastpull.blob.ChunkReader;
+import io.fastpull.blob.ChunkSource;
+import io.fastpull.blob.CountingSource;
+import io.fastpull.blob.FetchOptions;
+import io.fastpull.cache.ChunkCache;
+import io.fastpull.format.BlobSource;
+import io.fastpull.format.LayerBlob;
+import io.fastpull.format.LayerMeta;
+import io.fastpull.format.LayerWriter;
+import io.fastpull.format.Layers;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/** One layer blob on disk, its reader over a counting file source, and its mount. */
+final class LayerFixture implements AutoCloseable {
+  final Path blobFile;
+  final LayerMeta meta;
+  final CountingSource source;
+  final ChunkReader reader;
+  private final ExecutorService pool;
+  private MountedLayer mounted;
+
+  LayerFixture(Path blobFile, ChunkCache cache, FetchOptions options) throws IOException {
+    this.blobFile = blobFile;
+    this.meta = LayerBlob.open(BlobSource.of(Files.readAllBytes(blobFile))).meta();
+    this.source = new CountingSource(ChunkSource.file(blobFile));
+    this.pool = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "fetch-" + blobFile.getFileName());
+      t.setDaemon(true);
+      return t;
+    });
+    this.reader = ChunkReader.open("sha256:" + blobFile.getFileName(), source, cache, options,
+        pool, Clock.systemUTC());
+  }
+
+  /** Writes the blob of {@code tar} at {@code chunk} bytes per chunk to {@code file}. */
+  static Path writeBlob(Path file, byte[] tar, int chunk) throws IOException {
+    Files.write(file, Layers.blob(tar, LayerWriter.Options.withChunkSize(chunk)));
+    return file;
+  }
+
+  Path mount(Path mountpoint) throws IOException {
+    if (Files.notExists(mountpoint)) { // a stale mount point cannot even be stat'ed
+      Files.createDirectories(mountpoint);
+    }
+    mounted = LayerMounter.mount(mountpoint, meta, reader, MountOptions.defaults());
+    return mountpoint;
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      if (mounted != null) {
+        mounted.close();
+      }
+    } finally {
+      reader.close();
+      pool.shutdownNow();
+    }
+  }
+}
