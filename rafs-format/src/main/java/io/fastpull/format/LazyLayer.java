@@ -17,8 +17,13 @@ import java.util.Optional;
 public final class LazyLayer {
   private LazyLayer() {}
 
-  /** The media type of a lazy layer blob in a manifest. */
-  public static final String MEDIA_TYPE = "application/vnd.fastpull.image.layer.v1.rafs";
+  /**
+   * The media type of a lazy layer blob in a manifest. It starts with {@code
+   * application/vnd.oci.image.layer.} on purpose: containerd only treats descriptors with that
+   * prefix (or Docker's rootfs types) as layers, and only layers get the snapshot labels that let
+   * a remote snapshotter mount them.
+   */
+  public static final String MEDIA_TYPE = "application/vnd.oci.image.layer.fastpull.rafs.v1";
 
   /** Annotation on converted manifests: the lazy format version they use. */
   public static final String IMAGE_VERSION = "io.fastpull.image.version";

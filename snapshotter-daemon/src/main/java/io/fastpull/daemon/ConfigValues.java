@@ -42,10 +42,38 @@ final class ConfigValues {
       case "metrics_address":
         b.metricsAddress(address(string(value)));
         break;
+      case "lazy":
+        if (!(value instanceof Boolean)) {
+          throw new IllegalArgumentException("expected true or false, got " + value);
+        }
+        b.lazy((Boolean) value);
+        break;
+      case "hosts_dir":
+        String h = string(value);
+        b.hostsDir(h.isEmpty() ? Optional.empty() : Optional.of(Path.of(h)));
+        break;
+      case "docker_config":
+        String d = string(value);
+        b.dockerConfig(d.isEmpty() ? Optional.empty() : Optional.of(Path.of(d)));
+        break;
+      case "plain_http":
+        if (!(value instanceof java.util.List<?> list)) {
+          throw new IllegalArgumentException("expected a list of registries, got " + value);
+        }
+        java.util.List<String> hosts = new java.util.ArrayList<>();
+        for (Object o : list) {
+          hosts.add(string(o));
+        }
+        b.plainHttp(hosts);
+        break;
+      case "read_timeout":
+        b.readTimeout(duration(string(value)));
+        break;
       default:
         throw new IllegalArgumentException(
             "unknown key (known: root, socket, socket_group, cache_size, mount_timeout,"
-                + " shutdown_timeout, log_level, metrics_address)");
+                + " shutdown_timeout, log_level, metrics_address, lazy, hosts_dir, docker_config,"
+                + " plain_http, read_timeout)");
     }
   }
 

@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -36,7 +37,12 @@ public record DaemonConfig(
     Duration mountTimeout,
     Duration shutdownTimeout,
     LogLevel logLevel,
-    Optional<InetSocketAddress> metricsAddress) {
+    Optional<InetSocketAddress> metricsAddress,
+    boolean lazy,
+    Optional<Path> hostsDir,
+    Optional<Path> dockerConfig,
+    List<String> plainHttp,
+    Duration readTimeout) {
 
   public static final Path DEFAULT_ROOT = Path.of("/var/lib/fastpull");
   public static final Path DEFAULT_SOCKET = Path.of("/run/fastpull/fastpull.sock");
@@ -47,6 +53,12 @@ public record DaemonConfig(
     Objects.requireNonNull(socketGroup, "socketGroup");
     Objects.requireNonNull(logLevel, "logLevel");
     Objects.requireNonNull(metricsAddress, "metricsAddress");
+    Objects.requireNonNull(hostsDir, "hostsDir");
+    Objects.requireNonNull(dockerConfig, "dockerConfig");
+    plainHttp = List.copyOf(plainHttp);
+    if (readTimeout.isNegative() || readTimeout.isZero()) {
+      throw new IllegalArgumentException("read_timeout must be positive: " + readTimeout);
+    }
     if (cacheSizeBytes < 0) {
       throw new IllegalArgumentException("cache_size must be >= 0: " + cacheSizeBytes);
     }
@@ -78,6 +90,11 @@ public record DaemonConfig(
     b.shutdownTimeout = shutdownTimeout;
     b.logLevel = logLevel;
     b.metricsAddress = metricsAddress;
+    b.lazy = lazy;
+    b.hostsDir = hostsDir;
+    b.dockerConfig = dockerConfig;
+    b.plainHttp = plainHttp;
+    b.readTimeout = readTimeout;
     return b;
   }
 
@@ -122,8 +139,43 @@ public record DaemonConfig(
     private LogLevel logLevel = LogLevel.INFO;
     private Optional<InetSocketAddress> metricsAddress =
         Optional.of(new InetSocketAddress("127.0.0.1", 9102));
+    private boolean lazy = true;
+    private Optional<Path> hostsDir = Optional.of(Path.of("/etc/containerd/certs.d"));
+    private Optional<Path> dockerConfig = Optional.of(Path.of("/root/.docker/config.json"));
+    private List<String> plainHttp = List.of();
+    private Duration readTimeout = Duration.ofSeconds(30);
 
     private Builder() {}
+
+    /** Whether lazy layers are mounted (true) or every layer is unpacked by containerd. */
+    public Builder lazy(boolean lazy) {
+      this.lazy = lazy;
+      return this;
+    }
+
+    /** containerd's registry hosts directory ({@code certs.d/HOST/hosts.toml}); empty for none. */
+    public Builder hostsDir(Optional<Path> dir) {
+      this.hostsDir = dir;
+      return this;
+    }
+
+    /** Docker-style credentials file; empty for anonymous access only. */
+    public Builder dockerConfig(Optional<Path> file) {
+      this.dockerConfig = file;
+      return this;
+    }
+
+    /** Registries (host[:port]) reached over plain HTTP when no hosts.toml says otherwise. */
+    public Builder plainHttp(List<String> registries) {
+      this.plainHttp = registries;
+      return this;
+    }
+
+    /** How long a file read may wait for its chunks before it fails with EIO. */
+    public Builder readTimeout(Duration timeout) {
+      this.readTimeout = timeout;
+      return this;
+    }
 
     public Builder root(Path root) {
       this.root = root;
@@ -168,7 +220,8 @@ public record DaemonConfig(
 
     public DaemonConfig build() {
       return new DaemonConfig(
-          root, socket, socketGroup, cacheSizeBytes, mountTimeout, shutdownTimeout, logLevel, metricsAddress);
+          root, socket, socketGroup, cacheSizeBytes, mountTimeout, shutdownTimeout, logLevel,
+          metricsAddress, lazy, hostsDir, dockerConfig, plainHttp, readTimeout);
     }
   }
 

@@ -66,7 +66,8 @@ public final class SnapshotterDaemon implements AutoCloseable {
   /** Optional collaborators of a daemon. Not thread-safe. */
   public static final class Builder {
     private final DaemonConfig config;
-    private LayerMounter mounter = LayerMounter.none();
+    /** Null: built from the configuration (lazy layers on, or none). */
+    private LayerMounter mounter;
     private RemoteLayerPolicy policy = RemoteLayerPolicy.labelled();
     private MetricsRegistry metrics = new MetricsRegistry();
     private Clock clock = Clock.systemUTC();
@@ -116,8 +117,16 @@ public final class SnapshotterDaemon implements AutoCloseable {
       Files.setPosixFilePermissions(config.root(), PosixFilePermissions.fromString("rwx------"));
       MetaStore store = MetaStore.open(config.root().resolve("metadata.db"));
       resources.add(store);
+      LayerMounter mounter = b.mounter;
+      if (mounter == null && config.lazy()) {
+        RemoteStack remote = RemoteStack.open(config, b.clock, b.metrics);
+        resources.add(remote); // closed after the snapshotter, which unmounts its layers first
+        mounter = remote.mounter();
+      } else if (mounter == null) {
+        mounter = LayerMounter.none();
+      }
       Snapshotter snapshotter =
-          Snapshotter.overlay(config.root(), store, b.mounter, b.policy, b.clock);
+          Snapshotter.overlay(config.root(), store, mounter, b.policy, b.clock);
       resources.add(snapshotter);
       snapshotter.recover();
       b.metrics.gauge(
