@@ -230,6 +230,16 @@ public final class SnapshotterDaemon implements AutoCloseable {
       System.exit(2);
       return;
     }
+    System.exit(run(config));
+  }
+
+  /**
+   * Runs a daemon in the foreground until SIGTERM/SIGINT, then shuts it down gracefully (stop
+   * accepting, finish calls, unmount). For command lines: logs at the configured level.
+   *
+   * @return the process exit code: 0 after a clean shutdown, 1 if the daemon could not start
+   */
+  public static int run(DaemonConfig config) {
     // slf4j-simple reads its level when the first logger is made, so set it before any logging
     System.setProperty(
         "org.slf4j.simpleLogger.defaultLogLevel", config.logLevel().name().toLowerCase(java.util.Locale.ROOT));
@@ -238,8 +248,7 @@ public final class SnapshotterDaemon implements AutoCloseable {
       daemon = start(config);
     } catch (IOException | RuntimeException e) {
       System.err.println("fastpull daemon: cannot start: " + e.getMessage());
-      System.exit(1);
-      return;
+      return 1;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
@@ -253,6 +262,7 @@ public final class SnapshotterDaemon implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    return 0;
   }
 
   // not a static field: main must set the log level before the first logger exists
