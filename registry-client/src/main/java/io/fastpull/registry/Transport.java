@@ -1,0 +1,352 @@
+package io.fastpull.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Semaphore;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends one logical request to one endpoint: authenticates (answering 401 challenges once), follows
+ * redirects itself so the registry's Authorization and hosts.toml headers never reach another origin,
+ * limits concurrent requests per endpoint host, and retries transient failures with backoff. Returns the
+ * final response with its body as a {@link BodyStream}; the caller must close it (that frees the per-host
+ * permit). Thread-safe.
+ */
+final class Transport {
+  private static final Logger LOG = LoggerFactory.getLogger(Transport.class);
+  private static final int MAX_REDIRECTS = 5;
+  private static final int MAX_ERROR_BODY = 64 * 1024;
+
+  /** A request body that can be produced again for a retry. */
+  @FunctionalInterface
+  interface Body {
+    HttpRequest.BodyPublisher publisher() throws IOException;
+  }
+
+  /**
+   * One logical request.
+   *
+   * @param what a short description for messages ("GET blob sha256:...")
+   * @param scope the token scope this request needs ("repository:foo:pull")
+   * @param idempotent whether a failure after sending may be retried
+   */
+  record Call(
+      String method,
+      Endpoint endpoint,
+      URI uri,
+      Map<String, String> headers,
+      Body body,
+      String scope,
+      boolean idempotent,
+      String what,
+      String repository) {}
+
+  /** A response; closing it closes the body. */
+  record Reply(int status, HttpHeaders headers, BodyStream body, URI uri) implements AutoCloseable {
+    Optional<String> header(String name) {
+      return headers.firstValue(name);
+    }
+
+    /**
+     * Closes the body. A body already read to its end (or empty, as for HEAD) lets the connection go back
+     * to the pool; a short remainder is drained for the same reason; anything longer costs the connection.
+     */
+    @Override
+    public void close() {
+      body.drainAndClose(16 * 1024);
+    }
+  }
+
+  /** Fixed settings. */
+  record Settings(
+      Duration connectTimeout,
+      Duration readTimeout,
+      int maxRequestsPerHost,
+      RetryPolicy retry,
+      Sleeper sleeper,
+      java.time.Clock clock,
+      String userAgent,
+      ExecutorService executor) {}
+
+  private final Settings settings;
+  private final Authorizer authorizer;
+  private final Map<TlsSettings, HttpClient> clients = new ConcurrentHashMap<>();
+  private final Map<String, Semaphore> permits = new ConcurrentHashMap<>();
+
+  Transport(Settings settings, io.fastpull.registry.auth.CredentialStore credentials) {
+    this.settings = settings;
+    this.authorizer = new Authorizer(credentials, settings.clock(), new TokenClient(this, settings));
+  }
+
+  /** Sends {@code call}, retrying transient failures; any status may come back except a first 401. */
+  Reply send(Call call) throws IOException {
+    RetryPolicy policy = settings.retry();
+    for (int attempt = 1; ; attempt++) {
+      Reply r;
+      try {
+        r = sendAuthorized(call);
+      } catch (RegistryException e) {
+        if (attempt < policy.maxAttempts() && e.isTransient() && safeToRepeat(call, e)) {
+          pause(call, attempt, policy.backoff(attempt), e.kind().toString());
+          continue;
+        }
+        throw e;
+      }
+      int st = r.status();
+      // 429/502/503/504 mean the request was not processed; a 500 may have been, so only idempotent calls repeat it.
+      boolean retryable = st == 429 || st == 502 || st == 503 || st == 504 || (st == 500 && call.idempotent());
+      if (retryable && attempt < policy.maxAttempts()) {
+        Duration wait = retryAfter(r).orElse(policy.backoff(attempt));
+        r.body().drainAndClose(MAX_ERROR_BODY);
+        pause(call, attempt, wait, "status " + st);
+        continue;
+      }
+      return r;
+    }
+  }
+
+  private void pause(Call call, int attempt, Duration wait, String why) throws InterruptedIOException {
+    LOG.info(
+        "retrying request={} host={} attempt={} reason=\"{}\" wait_ms={}",
+        call.what(), call.endpoint().authority(), attempt + 1, why, wait.toMillis());
+    try {
+      settings.sleeper().sleep(wait);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException(call.what() + ": interrupted while waiting to retry");
+    }
+  }
+
+  private static boolean safeToRepeat(Call call, RegistryException e) {
+    Throwable c = e.getCause();
+    return call.idempotent() || c instanceof ConnectException || c instanceof HttpConnectTimeoutException;
+  }
+
+  private Optional<Duration> retryAfter(Reply r) {
+    Optional<String> h = r.header("Retry-After");
+    if (h.isEmpty()) return Optional.empty();
+    Duration d;
+    String v = h.get().trim();
+    try {
+      d = Duration.ofSeconds(Long.parseLong(v));
+    } catch (NumberFormatException e) {
+      try {
+        Instant at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+        d = Duration.between(settings.clock().instant(), at);
+      } catch (RuntimeException e2) {
+        return Optional.empty();
+      }
+    }
+    if (d.isNegative()) d = Duration.ZERO;
+    Duration cap = settings.retry().maxRetryAfter();
+    return Optional.of(d.compareTo(cap) > 0 ? cap : d);
+  }
+
+  private Reply sendAuthorized(Call call) throws IOException {
+    String auth = authorizer.current(call.endpoint(), call.scope(), call.repository());
+    Reply r = sendFollowing(call, auth);
+    if (r.status() != 401) {
+      return r;
+    }
+    List<Challenge> offered = Challenge.parse(r.headers().allValues("WWW-Authenticate"));
+    r.body().drainAndClose(MAX_ERROR_BODY);
+    String next = authorizer.answer(call.endpoint(), offered, call.scope(), auth, call.what(), call.repository());
+    Reply again = sendFollowing(call, next);
+    if (again.status() == 401) {
+      again.body().drainAndClose(MAX_ERROR_BODY);
+      throw authorizer.rejected(call.endpoint(), call.what(), call.repository());
+    }
+    return again;
+  }
+
+  private Reply sendFollowing(Call call, String authorization) throws IOException {
+    URI uri = call.uri();
+    String method = call.method();
+    Body body = call.body();
+    boolean sameOrigin = true;
+    for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      HttpRequest.Builder b =
+          HttpRequest.newBuilder(uri)
+              .timeout(settings.readTimeout())
+              .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : body.publisher())
+              .header("User-Agent", settings.userAgent());
+      if (sameOrigin) {
+        call.endpoint().headers().forEach((k, vs) -> vs.forEach(v -> b.header(k, v)));
+        if (authorization != null) b.header("Authorization", authorization);
+      }
+      call.headers().forEach(b::header);
+      Reply r = exchange(call, b.build());
+      int st = r.status();
+      Optional<String> location = r.header("Location");
+      if ((st == 301 || st == 302 || st == 303 || st == 307 || st == 308) && location.isPresent()) {
+        r.body().drainAndClose(MAX_ERROR_BODY);
+        URI next = uri.resolve(location.get());
+        sameOrigin = sameOrigin && sameOrigin(next, call.endpoint().base());
+        if (st == 303 || ((st == 301 || st == 302) && !method.equals("GET") && !method.equals("HEAD"))) {
+          method = "GET";
+          body = null;
+        }
+        LOG.debug("redirect request={} status={} to_host={} same_origin={}", call.what(), st, next.getRawAuthority(), sameOrigin);
+        uri = next;
+        continue;
+      }
+      return r;
+    }
+    throw RegistryException.builder(RegistryException.Kind.PROTOCOL, call.what())
+        .host(call.endpoint().authority())
+        .repository(call.repository())
+        .detail("more than " + MAX_REDIRECTS + " redirects")
+        .build();
+  }
+
+  static boolean sameOrigin(URI a, URI b) {
+    return a.getScheme().equalsIgnoreCase(b.getScheme())
+        && a.getHost().equalsIgnoreCase(b.getHost())
+        && port(a) == port(b);
+  }
+
+  private static int port(URI u) {
+    return u.getPort() != -1 ? u.getPort() : u.getScheme().equalsIgnoreCase("https") ? 443 : 80;
+  }
+
+  /** One HTTP exchange under the per-host limit: no auth, no redirects, no retries. */
+  Reply exchange(Call call, HttpRequest request) throws IOException {
+    Semaphore sem = permits.computeIfAbsent(call.endpoint().authority(), k -> new Semaphore(settings.maxRequestsPerHost()));
+    try {
+      sem.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException(call.what() + ": interrupted while waiting for a connection slot");
+    }
+    String host = request.uri().getRawAuthority();
+    HttpResponse<java.util.concurrent.Flow.Publisher<List<java.nio.ByteBuffer>>> resp;
+    try {
+      resp = client(call.endpoint().tls()).send(request, HttpResponse.BodyHandlers.ofPublisher());
+    } catch (IOException e) {
+      sem.release();
+      throw translate(e, call, host);
+    } catch (InterruptedException e) {
+      sem.release();
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException(call.what() + ": interrupted");
+    } catch (RuntimeException e) {
+      sem.release();
+      throw e;
+    }
+    BodyStream body = new BodyStream(settings.readTimeout(), call.what(), host, sem::release);
+    resp.body().subscribe(body);
+    LOG.debug("http method={} host={} path={} status={}", request.method(), host, request.uri().getRawPath(), resp.statusCode());
+    return new Reply(resp.statusCode(), resp.headers(), body, request.uri());
+  }
+
+  private static RegistryException translate(IOException e, Call call, String host) {
+    RegistryException.Kind kind;
+    String detail;
+    if (hasCause(e, SSLException.class)) {
+      kind = RegistryException.Kind.TLS;
+      detail = "TLS handshake failed: " + e.getMessage();
+    } else if (e instanceof HttpConnectTimeoutException) {
+      kind = RegistryException.Kind.UNREACHABLE;
+      detail = "connect timed out";
+    } else if (e instanceof HttpTimeoutException) {
+      kind = RegistryException.Kind.TIMEOUT;
+      detail = "no response headers in time";
+    } else {
+      kind = RegistryException.Kind.UNREACHABLE;
+      detail = e.toString();
+    }
+    return RegistryException.builder(kind, call.what())
+        .host(host)
+        .repository(call.repository())
+        .detail(detail)
+        .cause(e)
+        .build();
+  }
+
+  private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (type.isInstance(c)) return true;
+    }
+    return false;
+  }
+
+  private HttpClient client(TlsSettings tls) throws RegistryException {
+    HttpClient c = clients.get(tls);
+    if (c != null) return c;
+    HttpClient.Builder b =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .connectTimeout(settings.connectTimeout())
+            .executor(settings.executor());
+    if (!tls.equals(TlsSettings.DEFAULT)) {
+      b.sslContext(TrustManagers.sslContext(tls));
+    }
+    HttpClient built = b.build();
+    HttpClient prior = clients.putIfAbsent(tls, built);
+    return prior != null ? prior : built;
+  }
+
+  /** Builds the exception for an unexpected status, reading the OCI error body (closes the reply). */
+  RegistryException error(Reply r, Call call) {
+    byte[] body;
+    try (r) {
+      body = r.body().readNBytes(MAX_ERROR_BODY);
+    } catch (IOException e) {
+      body = new byte[0];
+    }
+    String code = null;
+    String message = null;
+    try {
+      JsonNode errors = Json.MAPPER.readTree(body).path("errors");
+      if (errors.isArray() && errors.size() > 0) {
+        code = errors.get(0).path("code").asText(null);
+        message = errors.get(0).path("message").asText(null);
+      }
+    } catch (IOException | RuntimeException ignored) {
+      // Not every error body is OCI JSON (proxies answer HTML); the status still tells the story.
+    }
+    int st = r.status();
+    RegistryException.Kind kind =
+        switch (st) {
+          case 401 -> RegistryException.Kind.UNAUTHORIZED;
+          case 403 -> RegistryException.Kind.DENIED;
+          case 404 -> RegistryException.Kind.NOT_FOUND;
+          case 416 -> RegistryException.Kind.OUT_OF_RANGE;
+          case 429 -> RegistryException.Kind.RATE_LIMITED;
+          default -> st >= 500
+              ? RegistryException.Kind.UNAVAILABLE
+              : st >= 400 ? RegistryException.Kind.REJECTED : RegistryException.Kind.PROTOCOL;
+        };
+    if ("DIGEST_INVALID".equals(code) || "SIZE_INVALID".equals(code)) {
+      kind = RegistryException.Kind.DIGEST_MISMATCH;
+    }
+    return RegistryException.builder(kind, call.what())
+        .status(st)
+        .errorCode(code)
+        .host(r.uri().getRawAuthority())
+        .repository(call.repository())
+        .detail(message != null ? message : st < 400 ? "unexpected status " + st : null)
+        .build();
+  }
+}
