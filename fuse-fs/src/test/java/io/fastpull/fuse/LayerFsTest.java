@@ -76,7 +76,8 @@ class LayerFsTest {
         fs.readlink(fs.ino("/data/rel-link")));
     int owned = fs.ino("/data/owned");
     assertArrayEquals("hello".getBytes(StandardCharsets.UTF_8), fs.xattr(owned, "user.comment"));
-    assertArrayEquals("trusted.bin\0user.comment\0".getBytes(StandardCharsets.UTF_8),
+    assertArrayEquals("security.capability\0trusted.bin\0user.comment\0"
+        .getBytes(StandardCharsets.UTF_8),
         fs.xattrList(owned));
     assertEquals(fs.ino("/data/f1"), fs.ino("/data/hard"));
     assertEquals(fs.ino("/long/ünïcödé-名前-😀.txt"), fs.lookup("/long/ünïcödé-名前-😀.txt")

@@ -29,7 +29,7 @@ class HostileBlobTest {
 
   @BeforeAll
   static void makeBlob() throws IOException {
-    blob = Layers.blob(RoundTripTest.richLayer(4096), LayerWriter.Options.withChunkSize(4096));
+    blob = Layers.blob(Oracle.richLayer(4096), LayerWriter.Options.withChunkSize(4096));
     footer = LayerBlob.readFooter(BlobSource.of(blob));
     meta = LayerBlob.decodeMetadata(footer,
         Arrays.copyOfRange(blob, (int) footer.metaOffset(), (int) footer.metaEnd()),

@@ -24,7 +24,7 @@ class LayerWriterTest {
 
   @Test
   void sameInputGivesSameBlobWhateverTheCompressionOrThreads() throws Exception {
-    byte[] tar = RoundTripTest.richLayer(4096);
+    byte[] tar = Oracle.richLayer(4096);
     ByteArrayOutputStream gz = new ByteArrayOutputStream();
     try (GZIPOutputStream g = new GZIPOutputStream(gz)) {
       g.write(tar);
