@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Lazy-loading container images for containerd.",
-    subcommands = {LayerCommand.class, DaemonCommand.class})
+    subcommands = {LayerCommand.class, ConvertCommand.class, DaemonCommand.class})
 public final class Main {
   private Main() {}
 

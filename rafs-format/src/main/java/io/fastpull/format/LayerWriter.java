@@ -8,7 +8,6 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -144,7 +143,7 @@ public final class LayerWriter {
         options.threads());
     try {
       MessageDigest diff = Digests.sha256();
-      InputStream tarStream = new DigestInputStream(LayerCompression.decompress(layer), diff);
+      InputStream tarStream = new HashingInputStream(LayerCompression.decompress(layer), diff);
       LayerTree tree = new LayerTree();
       FileChunker chunker = new FileChunker(pipeline, options.chunkSize(), options.batchThreshold());
       long fileBytes = 0;

@@ -42,6 +42,28 @@ class LayerWriterTest {
     assertEquals(diffId, gzip.diffId());
   }
 
+  /** GNU tar pads its archives and the tar reader skips; the diff_id must still cover it all. */
+  @Test
+  void diffIdOfAGnuTarArchiveIsItsSha256(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+      throws Exception {
+    java.nio.file.Path src = java.nio.file.Files.createDirectories(tmp.resolve("src/d"));
+    java.nio.file.Files.write(src.resolve("a"), bytes(70_000, 1, true));
+    java.nio.file.Files.write(src.resolve("b"), bytes(3, 2, true));
+    java.nio.file.Path tar = tmp.resolve("x.tar");
+    Process p = new ProcessBuilder("tar", "-c", "-f", tar.toString(), "-C", tmp.resolve("src")
+        .toString(), ".").inheritIO().start();
+    assertEquals(0, p.waitFor());
+    byte[] bytes = java.nio.file.Files.readAllBytes(tar);
+    String want = "sha256:" + HexFormat.of().formatHex(
+        MessageDigest.getInstance("SHA-256").digest(bytes));
+    assertEquals(want, write(bytes, LayerWriter.Options.withChunkSize(4096)).diffId());
+    ByteArrayOutputStream gz = new ByteArrayOutputStream();
+    try (GZIPOutputStream g = new GZIPOutputStream(gz)) {
+      g.write(bytes);
+    }
+    assertEquals(want, write(gz.toByteArray(), LayerWriter.Options.defaults()).diffId());
+  }
+
   @Test
   void identicalChunksAndSmallFilesAreStoredOnce() throws Exception {
     byte[] big = bytes(5 * 4096, 11, false);

@@ -3,12 +3,19 @@ package io.fastpull.registry;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 
-/** The one Jackson mapper of this module: lenient on unknown fields, strict on types. Thread-safe. */
+/**
+ * The one Jackson mapper of this module: lenient on unknown fields, strict on types, and
+ * deterministic on output (map entries such as annotations sorted by key: the records hold them in
+ * {@code Map.copyOf} maps, whose order changes from JVM to JVM, and a manifest's digest is over
+ * its exact bytes). Thread-safe.
+ */
 final class Json {
-  static final ObjectMapper MAPPER =
-      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  static final ObjectMapper MAPPER = new ObjectMapper()
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+      .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
   private Json() {}
 
