@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Lazy-loading container images for containerd.",
-    subcommands = {LayerCommand.class, ConvertCommand.class, DaemonCommand.class})
+    subcommands = {LayerCommand.class, ConvertCommand.class, DaemonCommand.class,
+        InstallCommand.class, UninstallCommand.class, CleanCommand.class})
 public final class Main {
   private Main() {}
 
