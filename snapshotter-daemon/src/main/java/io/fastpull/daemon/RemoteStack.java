@@ -11,7 +11,6 @@ import io.fastpull.remote.FuseLayerMounter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
-import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -98,8 +97,4 @@ final class RemoteStack implements AutoCloseable {
     client.close();
   }
 
-  static List<String> describe(DaemonConfig c) {
-    return List.of("lazy=" + c.lazy(), "hosts_dir=" + c.hostsDir().orElse(null),
-        "plain_http=" + c.plainHttp());
-  }
 }

@@ -49,13 +49,7 @@ class ContainerdInteropTest {
       }
     } finally {
       try {
-        // anything containerd left mounted under our temp dir (e.g. after a failed run)
-        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-          String mp = line.split(" ")[4];
-          if (mp.startsWith(dir.toString())) {
-            HostMounts.run(List.of("umount", "-l", mp));
-          }
-        }
+        HostMounts.unmountAllUnder(dir);
       } finally {
         if (daemon != null) {
           daemon.close();

@@ -11,19 +11,11 @@ import io.fastpull.proto.cri.v1.ImageStatusRequest;
 import io.fastpull.proto.cri.v1.PullImageRequest;
 import io.fastpull.proto.cri.v1.RemoveImageRequest;
 import io.fastpull.snapshot.RemoteLayerPolicy;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,8 +31,7 @@ class CriRemoteLayerTest {
   private DaemonHarness daemon;
   private Containerd containerd;
   private Registry registry;
-  private EventLoopGroup group;
-  private ManagedChannel channel;
+  private CriClient cri;
 
   @BeforeEach
   void check() {
@@ -50,9 +41,8 @@ class CriRemoteLayerTest {
   @AfterEach
   void stop() throws Exception {
     try {
-      if (channel != null) {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+      if (cri != null) {
+        cri.close();
       }
       if (containerd != null) {
         containerd.close();
@@ -62,12 +52,7 @@ class CriRemoteLayerTest {
       }
     } finally {
       try {
-        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-          String mp = line.split(" ")[4];
-          if (mp.startsWith(dir.toString())) {
-            HostMounts.run(List.of("umount", "-l", mp));
-          }
-        }
+        HostMounts.unmountAllUnder(dir);
       } finally {
         if (daemon != null) {
           daemon.close();
@@ -97,20 +82,17 @@ class CriRemoteLayerTest {
     daemon = DaemonHarness.start(dir.resolve("d"), mounter, RemoteLayerPolicy.labelled());
     containerd = Containerd.start(dir.resolve("c"), daemon.socket, registry.host);
 
-    group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(containerd.address.toString()))
-        .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group).usePlaintext().build();
-    ImageServiceGrpc.ImageServiceBlockingStub cri =
-        ImageServiceGrpc.newBlockingStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS);
+    cri = new CriClient(containerd.address);
+    ImageServiceGrpc.ImageServiceBlockingStub images = cri.images();
     ImageSpec spec = ImageSpec.newBuilder().setImage(ref).build();
     String imageRef;
     try {
-      imageRef = cri.pullImage(PullImageRequest.newBuilder().setImage(spec).build()).getImageRef();
+      imageRef = images.pullImage(PullImageRequest.newBuilder().setImage(spec).build()).getImageRef();
     } catch (RuntimeException e) {
       throw new AssertionError(e + "\ncontainerd log:\n" + containerd.log(), e);
     }
     assertTrue(imageRef.startsWith("sha256:"), imageRef);
-    assertTrue(cri.imageStatus(ImageStatusRequest.newBuilder().setImage(spec).build()).hasImage());
+    assertTrue(images.imageStatus(ImageStatusRequest.newBuilder().setImage(spec).build()).hasImage());
 
     assertEquals(1, mounter.mounts.size(), "the layer was mounted, not unpacked");
     Calls calls = new Calls(daemon.stub());
@@ -128,7 +110,7 @@ class CriRemoteLayerTest {
         "fp-cri", "/bin/cat", "/remote-marker");
     assertEquals("mounted, not unpacked", out.trim());
 
-    cri.removeImage(RemoveImageRequest.newBuilder().setImage(spec).build());
-    assertFalse(cri.imageStatus(ImageStatusRequest.newBuilder().setImage(spec).build()).hasImage());
+    images.removeImage(RemoveImageRequest.newBuilder().setImage(spec).build());
+    assertFalse(images.imageStatus(ImageStatusRequest.newBuilder().setImage(spec).build()).hasImage());
   }
 }

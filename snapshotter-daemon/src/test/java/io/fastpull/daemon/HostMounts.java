@@ -39,6 +39,24 @@ final class HostMounts implements AutoCloseable {
     mounted.remove(target);
   }
 
+  /**
+   * Lazily unmounts whatever is still mounted under {@code dir} (containers' rootfs left by a
+   * failed run), except FUSE layers, which the daemon that owns them unmounts when closed.
+   */
+  static void unmountAllUnder(Path dir) throws IOException, InterruptedException {
+    List<String> found = new ArrayList<>();
+    for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+      String[] f = line.split(" ");
+      String fstype = line.substring(line.indexOf(" - ") + 3).split(" ")[0];
+      if (f[4].startsWith(dir.toString()) && !fstype.startsWith("fuse")) {
+        found.add(f[4]);
+      }
+    }
+    for (int i = found.size() - 1; i >= 0; i--) {
+      run(List.of("umount", "-l", found.get(i)));
+    }
+  }
+
   static String run(List<String> cmd) throws IOException, InterruptedException {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());

@@ -19,13 +19,6 @@ import io.fastpull.registry.MediaTypes;
 import io.fastpull.registry.RegistryClient;
 import io.fastpull.registry.testing.FaultProxy;
 import io.fastpull.registry.testing.LocalRegistry;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -39,7 +32,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -57,8 +49,7 @@ class LazyPullTest {
   private FaultProxy proxy;
   private SnapshotterDaemon daemon;
   private Containerd containerd;
-  private EventLoopGroup group;
-  private ManagedChannel channel;
+  private CriClient cri;
 
   @BeforeEach
   void check() {
@@ -68,21 +59,15 @@ class LazyPullTest {
   @AfterEach
   void stop() throws Exception {
     try {
-      if (channel != null) {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+      if (cri != null) {
+        cri.close();
       }
       if (containerd != null) {
         containerd.close();
       }
     } finally {
       try {
-        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-          String mp = line.split(" ")[4];
-          if (mp.startsWith(dir.toString()) && !mp.contains("/fs")) {
-            HostMounts.run(List.of("umount", "-l", mp));
-          }
-        }
+        HostMounts.unmountAllUnder(dir);
       } finally {
         if (daemon != null) {
           daemon.close();
@@ -162,13 +147,10 @@ class LazyPullTest {
     daemon = SnapshotterDaemon.builder(config).start();
     containerd = Containerd.start(dir.resolve("c"), config.socket(), proxy.host());
 
-    group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(containerd.address.toString()))
-        .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group).usePlaintext().build();
-    ImageServiceGrpc.ImageServiceBlockingStub cri =
-        ImageServiceGrpc.newBlockingStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS);
+    cri = new CriClient(containerd.address);
+    ImageServiceGrpc.ImageServiceBlockingStub images = cri.images();
     try {
-      cri.pullImage(PullImageRequest.newBuilder()
+      images.pullImage(PullImageRequest.newBuilder()
           .setImage(ImageSpec.newBuilder().setImage(ref)).build());
     } catch (RuntimeException e) {
       throw new AssertionError(e + "\ncontainerd log:\n" + containerd.log(), e);
