@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Lazy-loading container images for containerd.",
     subcommands = {LayerCommand.class, ConvertCommand.class, DaemonCommand.class,
-        InstallCommand.class, UninstallCommand.class, CleanCommand.class})
+        InstallCommand.class, UninstallCommand.class, CleanCommand.class,
+        PullCommand.class, RunCommand.class})
 public final class Main {
   private Main() {}
 

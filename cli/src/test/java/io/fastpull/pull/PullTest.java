@@ -1,0 +1,213 @@
+package io.fastpull.pull;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fastpull.pull.LayerResult.Outcome;
+import io.fastpull.registry.RegistryClient;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code fastpull pull} end to end, all parts real: images in Debian's registry behind a counting
+ * proxy, the fastpull daemon with its FUSE mounter, containerd 1.6 and runc. Each test uses its
+ * own containerd namespace.
+ */
+class PullTest {
+  @TempDir static Path dir;
+  private static Node node;
+  private static RegistryClient client;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Node.requireRoot();
+    node = Node.start(dir);
+    client = RegistryClient.builder().plainHttp(node.proxy.host()).build();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (client != null) {
+      client.close();
+    }
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  private static Puller puller(String namespace, List<LayerResult> seen) throws PullException {
+    Progress p = new Progress() {
+      @Override
+      public void layerDone(LayerResult r) {
+        seen.add(r);
+      }
+    };
+    return Puller.open(client, Puller.Options.defaults().withAddress(node.address)
+        .withNamespace(namespace), p, Clock.systemUTC());
+  }
+
+  private static List<Outcome> outcomes(Puller.Result r) {
+    return r.layers().stream().map(LayerResult::outcome).toList();
+  }
+
+  private static String runCat(String ns, String image, String id) throws Exception {
+    return node.ctr("-n", ns, "run", "--rm", "--snapshotter", "fastpull", image, id,
+        "/bin/sh", "-c",
+        "cat /etc/greeting /models/config.json; ls /models; test -e /models/old.txt || echo gone");
+  }
+
+  @Test
+  void lazyImageIsMountedNotDownloadedRunsAndIsCollected() throws Exception {
+    String ns = "lazy";
+    TestImage.Pushed image = TestImage.pushLazy(client, node.proxy.host() + "/fastpull/lazy:1",
+        TestImage.tars(16 << 20, 7), -1);
+    node.proxy.reset();
+
+    List<LayerResult> seen = new ArrayList<>();
+    Puller.Result r;
+    try (Puller puller = puller(ns, seen)) {
+      r = puller.pull(image.ref());
+    }
+    assertEquals(List.of(Outcome.LAZY, Outcome.LAZY, Outcome.LAZY), outcomes(r),
+        () -> r + "\n" + logSafe());
+    assertEquals(r.layers(), seen);
+    assertEquals(0, r.bytesDownloaded());
+    long bigBlob = image.layers().get(1).size();
+    long afterPull = node.proxy.bodyBytes("/blobs/");
+    assertTrue(afterPull < bigBlob / 4, "blob bytes fetched by the pull: " + afterPull);
+
+    String name = node.proxy.host() + "/fastpull/lazy:1";
+    assertTrue(node.ctr("-n", ns, "images", "ls", "-q").lines().anyMatch(name::equals),
+        () -> "ctr images ls does not list " + name);
+
+    assertEquals(TestImage.EXPECTED + "\ngone", runCat(ns, name, "fp-pull-lazy").trim());
+    long afterRun = node.proxy.bodyBytes("/blobs/");
+    assertTrue(afterRun < image.layerBytes() / 4, "reading small files fetched " + afterRun
+        + " of " + image.layerBytes() + " blob bytes");
+    System.out.printf("lazy pull: image layer blobs %d bytes, fetched by pull %d, after run %d%n",
+        image.layerBytes(), afterPull, afterRun);
+
+    // Pulling again finds every snapshot in place.
+    try (Puller puller = puller(ns, new ArrayList<>())) {
+      assertEquals(List.of(Outcome.EXISTS, Outcome.EXISTS, Outcome.EXISTS),
+          outcomes(puller.pull(image.ref())));
+    }
+
+    // The snapshots live as long as the image: removing it lets GC take them.
+    assertTrue(snapshots(ns).size() >= 3, () -> "snapshots: " + snapshotsSafe(ns));
+    node.ctr("-n", ns, "images", "rm", "--sync", name);
+    List<String> left = snapshots(ns);
+    for (int i = 0; i < 150 && !left.isEmpty(); i++) {
+      Thread.sleep(200);
+      left = snapshots(ns);
+    }
+    assertEquals(List.of(), left);
+  }
+
+  @Test
+  void ordinaryImageIsDownloadedAndAppliedThroughTheDiffService() throws Exception {
+    String ns = "ordinary";
+    TestImage.Pushed image = TestImage.pushOrdinary(client,
+        node.proxy.host() + "/fastpull/plain:1", TestImage.tars(2 << 20, 11));
+    Puller.Result r;
+    try (Puller puller = puller(ns, new ArrayList<>())) {
+      r = puller.pull(image.ref());
+    }
+    assertEquals(Outcome.DOWNLOADED, r.layers().get(1).outcome(), r::toString);
+    assertEquals(Outcome.DOWNLOADED, r.layers().get(2).outcome(), r::toString);
+    assertTrue(r.bytesDownloaded() >= image.layers().get(1).size(), r::toString);
+    assertEquals(TestImage.EXPECTED + "\ngone", runCat(ns, image.ref(), "fp-pull-plain").trim());
+  }
+
+  @Test
+  void lazyLayerTheSnapshotterDeclinesIsUnpackedFromItsOriginal() throws Exception {
+    String ns = "declined";
+    TestImage.Pushed image = TestImage.pushLazy(client, node.proxy.host() + "/fastpull/broken:1",
+        TestImage.tars(1 << 20, 13), 1);
+    Puller.Result r;
+    try (Puller puller = puller(ns, new ArrayList<>())) {
+      r = puller.pull(image.ref());
+    }
+    assertEquals(Outcome.DOWNLOADED, r.layers().get(1).outcome(), r::toString);
+    assertEquals(Outcome.LAZY, r.layers().get(2).outcome(), r::toString);
+    assertTrue(r.bytesDownloaded() > 0, r::toString);
+    assertEquals(TestImage.EXPECTED + "\ngone", runCat(ns, image.ref(), "fp-pull-declined").trim());
+  }
+
+  @Test
+  void commandLinePullPrintsOneLinePerLayer() throws Exception {
+    TestImage.Pushed image = TestImage.pushLazy(client, node.proxy.host() + "/fastpull/cli:1",
+        TestImage.tars(1 << 20, 19), -1);
+    Node.CtrResult r = Node.fastpull("pull", "--address", node.address.toString(), "-n", "cli",
+        "--plain-http", node.proxy.host(), image.ref());
+    assertEquals(0, r.exit(), r.output());
+    assertEquals(3, r.output().lines().filter(l -> l.matches("layer \\d \\w{12} lazy .*")).count(),
+        r.output());
+    assertTrue(r.output().contains("pulled " + image.ref()), r.output());
+    System.out.println("sample fastpull pull output:\n" + r.output());
+    Node.CtrResult again = Node.fastpull("pull", "--address", node.address.toString(), "-n",
+        "cli", "--plain-http", node.proxy.host(), image.ref());
+    assertEquals(3, again.output().lines().filter(l -> l.contains(" exists ")).count(),
+        again.output());
+
+    Node.CtrResult missing = Node.fastpull("pull", "--address", node.address.toString(),
+        "--snapshotter", "nosuch", "--plain-http", node.proxy.host(), image.ref());
+    assertEquals(1, missing.exit(), missing.output());
+    assertTrue(missing.output().contains("fastpull install"), missing.output());
+  }
+
+  @Test
+  void failuresSayWhatToDo() throws Exception {
+    PullException noSocket = assertThrows(PullException.class, () -> Puller.open(client,
+        Puller.Options.defaults().withAddress(dir.resolve("nowhere.sock")), Progress.none(),
+        Clock.systemUTC()));
+    assertEquals(PullException.Kind.CONTAINERD_UNAVAILABLE, noSocket.kind());
+    assertTrue(noSocket.getMessage().contains("--address"), noSocket::getMessage);
+
+    TestImage.Pushed image = TestImage.pushOrdinary(client,
+        node.proxy.host() + "/fastpull/tiny:1", TestImage.tars(1024, 17));
+    try (Puller puller = Puller.open(client, Puller.Options.defaults().withAddress(node.address)
+        .withNamespace("errors").withSnapshotter("nosuch"), Progress.none(), Clock.systemUTC())) {
+      PullException e = assertThrows(PullException.class, () -> puller.pull(image.ref()));
+      assertEquals(PullException.Kind.SNAPSHOTTER_NOT_CONFIGURED, e.kind(), e::toString);
+      assertTrue(e.getMessage().contains("fastpull install"), e::getMessage);
+    }
+    try (Puller puller = puller("errors", new ArrayList<>())) {
+      PullException e = assertThrows(PullException.class,
+          () -> puller.pull(node.proxy.host() + "/fastpull/missing:1"));
+      assertEquals(PullException.Kind.IMAGE_NOT_FOUND, e.kind(), e::toString);
+      PullException bad = assertThrows(PullException.class, () -> puller.pull("UPPER/case"));
+      assertEquals(PullException.Kind.INVALID_ARGUMENT, bad.kind(), bad::toString);
+    }
+    // A failed pull leaves no image behind.
+    assertEquals("", node.ctr("-n", "errors", "images", "ls", "-q").trim());
+  }
+
+  private static List<String> snapshots(String ns) throws Exception {
+    return node.ctr("-n", ns, "snapshots", "--snapshotter", "fastpull", "ls").lines().skip(1)
+        .filter(l -> !l.isBlank()).toList();
+  }
+
+  private static String snapshotsSafe(String ns) {
+    try {
+      return String.join("\n", snapshots(ns));
+    } catch (Exception e) {
+      return e.toString();
+    }
+  }
+
+  private static String logSafe() {
+    try {
+      return node.log();
+    } catch (Exception e) {
+      return e.toString();
+    }
+  }
+}
