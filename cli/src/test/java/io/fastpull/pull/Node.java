@@ -13,8 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * One test node, all parts real: Debian's registry behind a counting proxy, the fastpull daemon
@@ -42,13 +40,7 @@ public final class Node implements AutoCloseable {
 
   /** Skips outside CI when not root; fails loudly in CI. */
   public static void requireRoot() {
-    if ("root".equals(System.getProperty("user.name"))) {
-      return;
-    }
-    if ("true".equals(System.getenv("CI"))) {
-      Assertions.fail("this test needs root and CI=true: run the build as root");
-    }
-    Assumptions.abort("needs root (containerd, mounts); skipped outside CI");
+    io.fastpull.format.Privileges.requireRoot();
   }
 
   public static Node start(Path dir) throws IOException, InterruptedException {

@@ -104,7 +104,7 @@ class PullTest {
     assertTrue(snapshots(ns).size() >= 3, () -> "snapshots: " + snapshotsSafe(ns));
     node.ctr("-n", ns, "images", "rm", "--sync", name);
     List<String> left = snapshots(ns);
-    for (int i = 0; i < 150 && !left.isEmpty(); i++) {
+    for (int i = 0; i < 300 && !left.isEmpty(); i++) { // containerd paces its GC: up to a minute
       Thread.sleep(200);
       left = snapshots(ns);
     }

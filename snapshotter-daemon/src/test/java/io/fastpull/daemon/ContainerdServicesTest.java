@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fastpull.format.Privileges;
 import io.fastpull.proto.containerd.content.v1.ContentGrpc;
 import io.fastpull.proto.containerd.content.v1.InfoRequest;
 import io.fastpull.proto.containerd.content.v1.ReadContentRequest;
@@ -55,7 +56,7 @@ class ContainerdServicesTest {
 
   @BeforeEach
   void start() throws Exception {
-    RootRequired.check();
+    Privileges.requireRoot();
     daemon = DaemonHarness.start(dir.resolve("d"), LayerMounter.none());
     containerd = Containerd.start(dir.resolve("c"), daemon.socket);
     group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());

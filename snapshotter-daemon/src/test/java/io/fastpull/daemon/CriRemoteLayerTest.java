@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fastpull.format.Privileges;
 import io.fastpull.proto.containerd.snapshots.v1.Info;
 import io.fastpull.proto.cri.v1.ImageServiceGrpc;
 import io.fastpull.proto.cri.v1.ImageSpec;
@@ -35,7 +36,7 @@ class CriRemoteLayerTest {
 
   @BeforeEach
   void check() {
-    RootRequired.check();
+    Privileges.requireRoot();
   }
 
   @AfterEach

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fastpull.format.Privileges;
 import io.fastpull.snapshot.LayerMounter;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -31,7 +32,7 @@ class DaemonLifecycleTest {
 
   @BeforeEach
   void root() {
-    RootRequired.check();
+    Privileges.requireRoot();
   }
 
   private static String perms(Path p) throws IOException {

@@ -7,6 +7,7 @@ import io.fastpull.format.BlobFooter;
 import io.fastpull.format.LayerWriter;
 import io.fastpull.format.Layers;
 import io.fastpull.format.LazyLayer;
+import io.fastpull.format.Privileges;
 import io.fastpull.proto.containerd.snapshots.v1.Info;
 import io.fastpull.proto.cri.v1.ImageServiceGrpc;
 import io.fastpull.proto.cri.v1.ImageSpec;
@@ -53,7 +54,7 @@ class LazyPullTest {
 
   @BeforeEach
   void check() {
-    RootRequired.check();
+    Privileges.requireRoot();
   }
 
   @AfterEach

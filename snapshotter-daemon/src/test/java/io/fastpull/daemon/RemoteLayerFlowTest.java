@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fastpull.format.Privileges;
 import io.fastpull.proto.containerd.snapshots.v1.CleanupRequest;
 import io.fastpull.proto.containerd.snapshots.v1.Info;
 import io.fastpull.proto.containerd.snapshots.v1.Kind;
@@ -35,7 +36,7 @@ class RemoteLayerFlowTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    RootRequired.check();
+    Privileges.requireRoot();
     sources = Files.createDirectories(dir.resolve("sources"));
     Path layer = Files.createDirectories(sources.resolve("sha256-l1"));
     Files.writeString(layer.resolve("from-remote.txt"), "lazy bytes");

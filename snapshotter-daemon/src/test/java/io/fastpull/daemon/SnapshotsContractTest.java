@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fastpull.format.Privileges;
 import io.fastpull.proto.containerd.snapshots.v1.CleanupRequest;
 import io.fastpull.proto.containerd.snapshots.v1.Info;
 import io.fastpull.proto.containerd.snapshots.v1.Kind;
@@ -38,7 +39,7 @@ class SnapshotsContractTest {
 
   @BeforeEach
   void start() throws Exception {
-    RootRequired.check();
+    Privileges.requireRoot();
     harness = DaemonHarness.start(dir, LayerMounter.none());
     calls = new Calls(harness.stub());
   }
