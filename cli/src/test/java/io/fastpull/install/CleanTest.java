@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fastpull.daemon.Containerd;
 import io.fastpull.daemon.DaemonConfig;
 import io.fastpull.daemon.SnapshotterDaemon;
 import java.io.IOException;
@@ -14,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,29 +28,11 @@ class CleanTest {
     DaemonConfig config = DaemonConfig.builder().root(dir.resolve("fp"))
         .socket(dir.resolve("fp.sock")).metricsAddress(Optional.empty()).lazy(false)
         .shutdownTimeout(Duration.ofSeconds(2)).build();
-    Path address = dir.resolve("c.sock");
-    Files.writeString(dir.resolve("containerd.toml"), "version = 2\n"
-        + "root = \"" + dir.resolve("croot") + "\"\n"
-        + "state = \"" + dir.resolve("cstate") + "\"\n"
-        + "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n"
-        + "[grpc]\n  address = \"" + address + "\"\n"
-        + "[ttrpc]\n  address = \"" + address + ".ttrpc\"\n"
-        + "[debug]\n  address = \"" + dir.resolve("debug.sock") + "\"\n"
-        + "[plugins.\"io.containerd.internal.v1.opt\"]\n  path = \"" + dir.resolve("opt") + "\"\n"
-        + "[proxy_plugins.fastpull]\n  type = \"snapshot\"\n  address = \"" + config.socket()
-        + "\"\n");
     Path chunk = dir.resolve("fp/cache/ab").resolve("ab" + "0".repeat(62));
     try (SnapshotterDaemon daemon = SnapshotterDaemon.start(config)) {
-      Process containerd = new ProcessBuilder("containerd", "--config",
-          dir.resolve("containerd.toml").toString())
-          .redirectErrorStream(true).redirectOutput(dir.resolve("containerd.log").toFile()).start();
-      try {
+      try (Containerd containerd = Containerd.start(dir.resolve("c"), config.socket())) {
+        Path address = containerd.address;
         Ctr ctr = new Ctr(Optional.of(address));
-        for (int i = 0; ctr.tryRun(List.of("version")).isEmpty(); i++) {
-          assertTrue(i < 300 && containerd.isAlive(), () -> "containerd did not come up: "
-              + log());
-          Thread.sleep(100);
-        }
         String sn = "--snapshotter";
         ctr.run(List.of("snapshots", sn, "fastpull", "prepare", "k1"));
         ctr.run(List.of("snapshots", sn, "fastpull", "commit", "c1", "k1"));
@@ -75,11 +57,6 @@ class CleanTest {
             .lines().count(), "other namespaces untouched");
         assertFalse(Files.exists(chunk));
         assertTrue(clean(address, true).contains("nothing to clean"));
-      } finally {
-        containerd.destroy();
-        if (!containerd.waitFor(20, TimeUnit.SECONDS)) {
-          containerd.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
       }
     }
   }
@@ -91,11 +68,4 @@ class CleanTest {
     return out.toString();
   }
 
-  private String log() {
-    try {
-      return Files.readString(dir.resolve("containerd.log"));
-    } catch (IOException e) {
-      return e.toString();
-    }
-  }
 }

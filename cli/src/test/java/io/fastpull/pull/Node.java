@@ -1,6 +1,8 @@
 package io.fastpull.pull;
 
+import io.fastpull.daemon.Containerd;
 import io.fastpull.daemon.DaemonConfig;
+import io.fastpull.daemon.HostMounts;
 import io.fastpull.daemon.SnapshotterDaemon;
 import io.fastpull.registry.testing.FaultProxy;
 import io.fastpull.registry.testing.LocalRegistry;
@@ -25,17 +27,17 @@ public final class Node implements AutoCloseable {
   public final LocalRegistry registry;
   public final FaultProxy proxy;
   private final SnapshotterDaemon daemon;
-  private final Process containerd;
+  private final Containerd containerd;
   public final Path address;
 
   private Node(Path dir, LocalRegistry registry, FaultProxy proxy, SnapshotterDaemon daemon,
-      Process containerd, Path address) {
+      Containerd containerd) {
     this.dir = dir;
     this.registry = registry;
     this.proxy = proxy;
     this.daemon = daemon;
     this.containerd = containerd;
-    this.address = address;
+    this.address = containerd.address;
   }
 
   /** Skips outside CI when not root; fails loudly in CI. */
@@ -63,25 +65,8 @@ public final class Node implements AutoCloseable {
           .cacheSizeBytes(256L << 20)
           .build();
       daemon = SnapshotterDaemon.builder(config).start();
-      Path c = Files.createDirectories(dir.resolve("c"));
-      Path address = c.resolve("c.sock");
-      Process p = startContainerd(c, address, config.socket());
-      Node node = new Node(dir, registry, proxy, daemon, p, address);
-      try {
-        for (int i = 0; i < 300; i++) {
-          if (!p.isAlive()) {
-            throw new IOException("containerd exited: " + node.log());
-          }
-          if (Files.exists(address) && node.run(List.of("version")).exit() == 0) {
-            return node;
-          }
-          Thread.sleep(100);
-        }
-        throw new IOException("containerd did not come up in 30 s: " + node.log());
-      } catch (IOException | InterruptedException | RuntimeException e) {
-        node.close();
-        throw e;
-      }
+      return new Node(dir, registry, proxy, daemon,
+          Containerd.start(dir.resolve("c"), config.socket()));
     } catch (IOException | InterruptedException | RuntimeException e) {
       if (daemon != null) {
         daemon.close();
@@ -96,44 +81,13 @@ public final class Node implements AutoCloseable {
     }
   }
 
-  private static Process startContainerd(Path dir, Path address, Path snapshotterSocket)
-      throws IOException {
-    String config = "version = 2\n"
-        + "root = \"" + dir.resolve("root") + "\"\n"
-        + "state = \"" + dir.resolve("state") + "\"\n"
-        + "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n"
-        + "[grpc]\n  address = \"" + address + "\"\n"
-        + "[ttrpc]\n  address = \"" + dir.resolve("c.sock.ttrpc") + "\"\n"
-        + "[debug]\n  address = \"" + dir.resolve("debug.sock") + "\"\n"
-        + "[plugins.\"io.containerd.internal.v1.opt\"]\n  path = \"" + dir.resolve("opt") + "\"\n"
-        // collect garbage after every deletion, so removals reach the snapshotter promptly
-        + "[plugins.\"io.containerd.gc.v1.scheduler\"]\n  deletion_threshold = 1\n"
-        + "[proxy_plugins.fastpull]\n  type = \"snapshot\"\n  address = \""
-        + snapshotterSocket + "\"\n";
-    Path cfg = dir.resolve("config.toml");
-    Files.writeString(cfg, config);
-    return new ProcessBuilder("containerd", "--config", cfg.toString(), "--log-level", "debug")
-        .redirectErrorStream(true)
-        .redirectOutput(dir.resolve("containerd.log").toFile())
-        .start();
-  }
-
   /** The output and exit code of a ctr run. */
   public record CtrResult(int exit, String output) {}
 
   /** Runs {@code ctr --address SOCK ARGS...} with a bounded wait. */
   public CtrResult run(List<String> args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("ctr", "--address", address.toString()));
-    cmd.addAll(args);
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    try {
-      if (!p.waitFor(120, TimeUnit.SECONDS)) {
-        throw new IOException("timed out: " + cmd);
-      }
-      return new CtrResult(p.exitValue(), new String(p.getInputStream().readAllBytes()));
-    } finally {
-      p.destroyForcibly();
-    }
+    Containerd.Result r = containerd.run(args);
+    return new CtrResult(r.exit(), r.output());
   }
 
   /** Runs ctr and fails with its output unless it exits 0. */
@@ -169,25 +123,20 @@ public final class Node implements AutoCloseable {
 
   /** The last lines of containerd's log. */
   public String log() throws IOException {
-    Path log = dir.resolve("c/containerd.log");
-    if (!Files.exists(log)) {
-      return "";
-    }
-    List<String> lines = Files.readAllLines(log);
-    return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    return containerd.log();
   }
 
   @Override
   public void close() throws IOException {
     try {
-      stop(containerd);
-      unmountUnder(true);
+      containerd.close();
+      unmountUnder(false);
     } finally {
       try {
         daemon.close();
       } finally {
         try {
-          unmountUnder(false);
+          unmountUnder(true);
         } finally {
           proxy.close();
           registry.close();
@@ -197,37 +146,10 @@ public final class Node implements AutoCloseable {
   }
 
   /** Lazily unmounts what is mounted under the node's directory (FUSE layers only if asked). */
-  private void unmountUnder(boolean skipLayers) throws IOException {
-    List<String> mps = new ArrayList<>();
-    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-      String mp = line.split(" ")[4];
-      if (mp.startsWith(dir.toString()) && !(skipLayers && mp.contains("/fs"))) {
-        mps.add(mp);
-      }
-    }
-    for (int i = mps.size() - 1; i >= 0; i--) {
-      try {
-        Process p = new ProcessBuilder("umount", "-l", mps.get(i)).redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        if (!p.waitFor(10, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
-  }
-
-  private static void stop(Process p) {
-    p.destroy();
+  private void unmountUnder(boolean includeFuse) throws IOException {
     try {
-      if (!p.waitFor(20, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        p.waitFor(10, TimeUnit.SECONDS);
-      }
+      HostMounts.unmountAllUnder(dir, includeFuse);
     } catch (InterruptedException e) {
-      p.destroyForcibly();
       Thread.currentThread().interrupt();
     }
   }

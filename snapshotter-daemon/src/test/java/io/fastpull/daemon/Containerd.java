@@ -11,9 +11,9 @@ import java.util.concurrent.TimeUnit;
  * A private containerd 1.6 (own root, state and sockets in a temp dir) with fastpull as a proxy
  * snapshotter and the CRI plugin disabled. Stopped by PID on {@link #close()}.
  */
-final class Containerd implements AutoCloseable {
-  final Path dir;
-  final Path address;
+public final class Containerd implements AutoCloseable {
+  public final Path dir;
+  public final Path address;
   private final Process process;
 
   private Containerd(Path dir, Path address, Process process) {
@@ -22,7 +22,7 @@ final class Containerd implements AutoCloseable {
     this.process = process;
   }
 
-  static Containerd start(Path dir, Path snapshotterSocket) throws IOException, InterruptedException {
+  public static Containerd start(Path dir, Path snapshotterSocket) throws IOException, InterruptedException {
     return start(dir, snapshotterSocket, null);
   }
 
@@ -30,7 +30,7 @@ final class Containerd implements AutoCloseable {
    * @param criRegistry when non-null, the CRI plugin is enabled with fastpull as its snapshotter,
    *     snapshot annotations on, and this plain-HTTP {@code host:port} registry
    */
-  static Containerd start(Path dir, Path snapshotterSocket, String criRegistry)
+  public static Containerd start(Path dir, Path snapshotterSocket, String criRegistry)
       throws IOException, InterruptedException {
     Files.createDirectories(dir);
     Path address = dir.resolve("c.sock");
@@ -84,10 +84,11 @@ final class Containerd implements AutoCloseable {
     }
   }
 
-  record Result(int exit, String output) {}
+  /** The exit code and output of one ctr run. */
+  public record Result(int exit, String output) {}
 
   /** Runs {@code ctr --address SOCK ARGS...} with a bounded wait. */
-  Result run(List<String> args) throws IOException, InterruptedException {
+  public Result run(List<String> args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of("ctr", "--address", address.toString()));
     cmd.addAll(args);
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -102,7 +103,7 @@ final class Containerd implements AutoCloseable {
   }
 
   /** Runs ctr and fails with its output unless it exits 0. */
-  String ctr(String... args) throws IOException, InterruptedException {
+  public String ctr(String... args) throws IOException, InterruptedException {
     Result r = run(List.of(args));
     if (r.exit != 0) {
       throw new IOException("ctr " + String.join(" ", args) + " exited " + r.exit + ": " + r.output);
@@ -110,7 +111,8 @@ final class Containerd implements AutoCloseable {
     return r.output;
   }
 
-  String log() throws IOException {
+  /** The last 40 lines of containerd's log. */
+  public String log() throws IOException {
     Path log = dir.resolve("containerd.log");
     if (!Files.exists(log)) {
       return "";

@@ -9,7 +9,7 @@ import java.util.Deque;
 import java.util.List;
 
 /** Performs containerd-style mounts with mount(8) and undoes them all on {@link #close()}. */
-final class HostMounts implements AutoCloseable {
+public final class HostMounts implements AutoCloseable {
   private final Deque<Path> mounted = new ArrayDeque<>();
 
   void mount(List<Mount> mounts, Path target) throws IOException, InterruptedException {
@@ -43,12 +43,18 @@ final class HostMounts implements AutoCloseable {
    * Lazily unmounts whatever is still mounted under {@code dir} (containers' rootfs left by a
    * failed run), except FUSE layers, which the daemon that owns them unmounts when closed.
    */
-  static void unmountAllUnder(Path dir) throws IOException, InterruptedException {
+  public static void unmountAllUnder(Path dir) throws IOException, InterruptedException {
+    unmountAllUnder(dir, false);
+  }
+
+  /** As {@link #unmountAllUnder(Path)}; with {@code includeFuse}, FUSE layers too. */
+  public static void unmountAllUnder(Path dir, boolean includeFuse)
+      throws IOException, InterruptedException {
     List<String> found = new ArrayList<>();
     for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
       String[] f = line.split(" ");
       String fstype = line.substring(line.indexOf(" - ") + 3).split(" ")[0];
-      if (f[4].startsWith(dir.toString()) && !fstype.startsWith("fuse")) {
+      if (f[4].startsWith(dir.toString()) && (includeFuse || !fstype.startsWith("fuse"))) {
         found.add(f[4]);
       }
     }
