@@ -32,7 +32,6 @@ import java.util.concurrent.Executor;
 final class ChunkPipeline {
   private final OutputStream out;
   private final Executor executor;
-  private final int chunkSize;
   private final int maxInFlight;
   private final BlockingQueue<byte[]> buffers;
   private final BlockingQueue<Compressor> contexts;
@@ -41,8 +40,6 @@ final class ChunkPipeline {
   private final List<ChunkInfo> chunks = new ArrayList<>();
   private long written;
   private long dedupedChunks;
-  private long dedupedBytes;
-  private long uncompressedBytes;
 
   private record InFlight(byte[] buffer, ChunkHandle handle, CompletableFuture<Encoded> result) {}
 
@@ -54,7 +51,6 @@ final class ChunkPipeline {
   ChunkPipeline(OutputStream out, Executor executor, int chunkSize, int level, int threads) {
     this.out = out;
     this.executor = executor;
-    this.chunkSize = chunkSize;
     this.maxInFlight = Math.max(2, threads * 2);
     this.buffers = new ArrayBlockingQueue<>(maxInFlight + 2);
     for (int i = 0; i < maxInFlight + 2; i++) {
@@ -125,14 +121,6 @@ final class ChunkPipeline {
     return dedupedChunks;
   }
 
-  long dedupedBytes() {
-    return dedupedBytes;
-  }
-
-  long uncompressedBytes() {
-    return uncompressedBytes;
-  }
-
   private Encoded encode(byte[] buffer, int length) {
     MessageDigest md = Digests.sha256();
     md.update(buffer, 0, length);
@@ -171,7 +159,6 @@ final class ChunkPipeline {
     } finally {
       buffers.add(f.buffer);
     }
-    uncompressedBytes += e.length;
     ByteBuffer key = ByteBuffer.wrap(e.digest);
     Integer index = byDigest.get(key);
     if (index == null) {
@@ -182,12 +169,7 @@ final class ChunkPipeline {
       byDigest.put(key, index);
     } else {
       dedupedChunks++;
-      dedupedBytes += e.length;
     }
     f.handle.resolve(index);
-  }
-
-  int chunkSize() {
-    return chunkSize;
   }
 }

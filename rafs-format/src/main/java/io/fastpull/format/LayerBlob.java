@@ -71,12 +71,24 @@ public final class LayerBlob {
     }
     byte[] stored = new byte[(int) footer.metaStoredSize()];
     source.readFully(footer.metaOffset(), stored, 0, stored.length);
+    verifyMetadataRegion(footer, stored);
+    return stored;
+  }
+
+  /**
+   * Checks a stored metadata region (e.g. a copy kept on local disk) against the footer's size
+   * and digest.
+   *
+   * @throws FormatException if it has another size or digest
+   */
+  public static void verifyMetadataRegion(BlobFooter footer, byte[] stored)
+      throws FormatException {
     MessageDigest md = Digests.sha256();
-    if (!java.util.Arrays.equals(md.digest(stored), footer.metaDigest())) {
+    if (stored.length != footer.metaStoredSize()
+        || !java.util.Arrays.equals(md.digest(stored), footer.metaDigest())) {
       throw new FormatException(BLOB, footer.metaOffset(), "metadata does not match its digest "
           + footer.metaDigestString());
     }
-    return stored;
   }
 
   /** Decompresses a digest-checked metadata region to exactly the size the footer states. */

@@ -6,8 +6,6 @@ import io.fastpull.tar.TarWriter;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -79,18 +77,11 @@ public final class Layers {
         null);
   }
 
-  public static InputStream stream(byte[] b) {
-    return new ByteArrayInputStream(b);
-  }
 
   /** Copies a blob with one byte flipped. */
   public static byte[] flip(byte[] blob, long at) {
     byte[] c = blob.clone();
     c[(int) at] ^= 0x5a;
     return c;
-  }
-
-  static void writeAll(OutputStream out, byte[] b) throws IOException {
-    out.write(b);
   }
 }

@@ -109,9 +109,8 @@ public final class FuseLayerMounter implements LayerMounter {
     if (Files.isRegularFile(local)) {
       byte[] bytes = Files.readAllBytes(local);
       try {
-        stored = LayerBlob.readMetadataRegion(
-            (io.fastpull.format.BlobSource) new LocalMetaSource(bytes, footer), footer,
-            LayerBlob.DEFAULT_MAX_METADATA);
+        LayerBlob.verifyMetadataRegion(footer, bytes);
+        stored = bytes;
       } catch (IOException damaged) {
         log.warn("local metadata damaged, fetching again blob={} error={}", ref.blob(),
             damaged.toString());
@@ -127,24 +126,6 @@ public final class FuseLayerMounter implements LayerMounter {
     }
     return LayerMeta.decode(LayerBlob.decodeMetadata(footer, stored,
         LayerBlob.DEFAULT_MAX_METADATA));
-  }
-
-  /** The locally kept metadata region, placed where the footer says it is in the blob. */
-  private record LocalMetaSource(byte[] bytes, BlobFooter footer)
-      implements io.fastpull.format.BlobSource {
-    @Override
-    public long size() {
-      return footer.metaEnd() + BlobFooter.SIZE;
-    }
-
-    @Override
-    public void readFully(long offset, byte[] dst, int dstOffset, int length) throws IOException {
-      long at = offset - footer.metaOffset();
-      if (at < 0 || at + length > bytes.length) {
-        throw new java.io.EOFException("local metadata copy holds " + bytes.length + " bytes");
-      }
-      System.arraycopy(bytes, (int) at, dst, dstOffset, length);
-    }
   }
 
   @Override
