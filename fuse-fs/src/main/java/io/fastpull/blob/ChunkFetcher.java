@@ -9,11 +9,13 @@ import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,14 +32,24 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@link ChunkReader}: memory, then cache, then one de-duplicated, merged, time-bounded fetch
- * from the source.
+ * from the source, scheduled by priority.
  *
  * <p>Each chunk being fetched has one {@link Pending} in {@link #inflight} (keyed by chunk index,
  * inserted with {@code putIfAbsent}, removed when it completes either way), so concurrent reads
  * share one request and a failed fetch is retried by the next read.
+ *
+ * <p>Scheduling: a read that must wait runs its request at once, on its own; read-ahead and
+ * prefetch requests wait in {@link #queued} (read-ahead first, then prefetch in the order given)
+ * and at most {@link FetchOptions#maxInFlight()} of them run at a time; a read of a queued chunk
+ * takes its request out of the queue and runs it at once. A background fill comes last, uses at
+ * most {@link FetchOptions#fillInFlight()} requests, and only runs once no read of any layer
+ * sharing the {@link FetchDemand} has waited for {@link FetchOptions#fillQuiet()}.
  */
 final class ChunkFetcher implements ChunkReader {
   private static final Logger log = LoggerFactory.getLogger(ChunkFetcher.class);
+
+  /** Why a request is made, most urgent first. */
+  enum Priority { DEMAND, READAHEAD, PREFETCH, FILL }
 
   private final String layerId;
   private final ChunkSource source;
@@ -45,8 +57,12 @@ final class ChunkFetcher implements ChunkReader {
   private final FetchOptions options;
   private final Executor executor;
   private final Clock clock;
+  private final FetchDemand demand;
   private final MemoryChunks memory;
+  private final AccessTrace trace = new AccessTrace(1 << 16);
   private final ConcurrentHashMap<Integer, Pending> inflight = new ConcurrentHashMap<>();
+  /** Chunks fetched ahead of any read and not read yet: their first read is a prefetch hit. */
+  private final Set<Integer> ahead = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean cacheWriteWarned = new AtomicBoolean();
   private final LongAdder sourceRequests = new LongAdder();
@@ -55,6 +71,21 @@ final class ChunkFetcher implements ChunkReader {
   private final LongAdder memoryHits = new LongAdder();
   private final LongAdder cacheHits = new LongAdder();
   private final LongAdder failures = new LongAdder();
+  private final LongAdder prefetchHits = new LongAdder();
+  private final LongAdder waits = new LongAdder();
+  private final LongAdder waitNanos = new LongAdder();
+  private final LongAdder backgroundBytes = new LongAdder();
+
+  // Scheduling state, guarded by lock.
+  private final Object lock = new Object();
+  private final PriorityQueue<Fetch> queued = new PriorityQueue<>(
+      Comparator.<Fetch>comparingInt(f -> f.priority.ordinal()).thenComparingLong(f -> f.seq));
+  private long nextSeq;
+  private int running;
+  private int fillRunning;
+  private FillCursor fill;
+  private long fillSince;
+  private boolean wakeScheduled;
 
   /** One chunk being fetched; {@code fetch} is set once its run is formed. */
   private static final class Pending {
@@ -70,11 +101,18 @@ final class ChunkFetcher implements ChunkReader {
   /** One source request for a run of adjacent chunks, and the task performing it. */
   private final class Fetch {
     final List<Pending> run;
-    final long startMillis = clock.millis();
+    final long seq;
+    /** Guarded by lock until launched; fixed afterwards. */
+    Priority priority;
+    /** Whether it counts against maxInFlight (and, for FILL, fillInFlight). */
+    boolean counted;
+    volatile long startMillis;
     volatile FutureTask<Void> task;
 
-    Fetch(List<Pending> run) {
+    Fetch(List<Pending> run, Priority priority, long seq) {
       this.run = run;
+      this.priority = priority;
+      this.seq = seq;
     }
 
     /** Fails every chunk of this run that is still pending and interrupts the request. */
@@ -90,13 +128,14 @@ final class ChunkFetcher implements ChunkReader {
   }
 
   ChunkFetcher(String layerId, ChunkSource source, ChunkCache cache, FetchOptions options,
-      Executor executor, Clock clock) {
+      Executor executor, Clock clock, FetchDemand demand) {
     this.layerId = Objects.requireNonNull(layerId, "layerId");
     this.source = Objects.requireNonNull(source, "source");
     this.cache = Objects.requireNonNull(cache, "cache");
     this.options = Objects.requireNonNull(options, "options");
     this.executor = Objects.requireNonNull(executor, "executor");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.demand = Objects.requireNonNull(demand, "demand");
     this.memory = new MemoryChunks(options.memoryBytes());
   }
 
@@ -108,26 +147,73 @@ final class ChunkFetcher implements ChunkReader {
   @Override
   public byte[] read(ChunkInfo chunk) throws IOException {
     checkOpen();
-    byte[] held = memory.get(chunk.index());
+    int index = chunk.index();
+    trace.add(index);
+    byte[] held = memory.get(index);
     if (held != null) {
       memoryHits.increment();
+      countPrefetchHit(index);
       return held;
     }
-    Pending p = inflight.get(chunk.index());
+    Pending p = inflight.get(index);
     if (p == null) {
       Optional<byte[]> cached = cache.get(chunk);
       if (cached.isPresent()) {
         cacheHits.increment();
-        memory.put(chunk.index(), cached.get());
+        countPrefetchHit(index);
+        memory.put(index, cached.get());
         return cached.get();
       }
-      p = start(List.of(chunk)).get(chunk.index());
+      p = start(List.of(chunk), Priority.DEMAND).get(index);
       if (p == null) { // another fetch finished it just now
-        held = memory.get(chunk.index());
+        held = memory.get(index);
         return held != null ? held : read(chunk);
       }
     }
-    return await(p);
+    countPrefetchHit(index);
+    if (p.future.isDone()) {
+      return await(p);
+    }
+    promote(p);
+    waits.increment();
+    demand.begin();
+    long t0 = System.nanoTime();
+    try {
+      return await(p);
+    } finally {
+      waitNanos.add(System.nanoTime() - t0);
+      demand.end();
+    }
+  }
+
+  private void countPrefetchHit(int index) {
+    if (!ahead.isEmpty() && ahead.remove(index)) {
+      prefetchHits.increment();
+    }
+  }
+
+  /** Runs the queued request holding {@code p} now, because a read waits for it. */
+  private void promote(Pending p) {
+    Fetch f = p.fetch;
+    // A null fetch means its run is being formed right now, by a thread that is between
+    // registering the chunk and queueing the run: a matter of microseconds.
+    for (int spins = 0; f == null && spins < 10_000; spins++) {
+      Thread.yield();
+      f = p.fetch;
+    }
+    if (f == null) {
+      return;
+    }
+    boolean launch;
+    synchronized (lock) {
+      launch = f.priority != Priority.DEMAND && queued.remove(f);
+      if (launch) {
+        f.priority = Priority.DEMAND;
+      }
+    }
+    if (launch) {
+      launch(f);
+    }
   }
 
   private byte[] await(Pending p) throws ChunkFetchException {
@@ -136,7 +222,7 @@ final class ChunkFetcher implements ChunkReader {
       return p.future.get(timeout, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       Fetch f = p.fetch;
-      long age = f == null ? timeout : clock.millis() - f.startMillis;
+      long age = f == null || f.startMillis == 0 ? timeout : clock.millis() - f.startMillis;
       ChunkFetchException te = new ChunkFetchException(Reason.TIMEOUT, "layer=" + layerId
           + " chunk=#" + p.chunk.index() + " " + p.chunk.digestString() + " source="
           + source.describe() + ": no answer after " + age + " ms", null);
@@ -166,63 +252,211 @@ final class ChunkFetcher implements ChunkReader {
   @Override
   public void prefetch(List<ChunkInfo> chunks) {
     if (!closed.get() && !chunks.isEmpty()) {
-      start(chunks);
+      start(chunks, Priority.PREFETCH);
     }
   }
 
+  @Override
+  public void readAhead(List<ChunkInfo> chunks) {
+    if (!closed.get() && !chunks.isEmpty()) {
+      start(chunks, Priority.READAHEAD);
+    }
+  }
+
+  @Override
+  public void fill(List<ChunkInfo> chunks) {
+    if (closed.get()) {
+      return;
+    }
+    synchronized (lock) {
+      fill = chunks.isEmpty() ? null : new FillCursor(List.copyOf(chunks));
+      fillSince = clock.millis();
+    }
+    dispatch();
+  }
+
+  @Override
+  public int[] trace() {
+    return trace.snapshot();
+  }
+
+  @Override
+  public void resetTrace() {
+    trace.reset();
+  }
+
   /**
-   * Registers the chunks nobody is fetching yet and submits one task per merged run.
+   * Registers the chunks nobody is fetching yet and queues (or, for {@link Priority#DEMAND},
+   * runs) one request per merged run. Runs are merged within stretches of the list of about
+   * four requests' worth of bytes, sorted by offset there, so that list order is kept at that
+   * grain while neighbours still share a request.
    *
    * @return the pending fetch of each chunk not held in memory, whoever started it
    */
-  private Map<Integer, Pending> start(List<ChunkInfo> chunks) {
-    Map<Integer, Pending> all = new java.util.HashMap<>();
-    List<Pending> mine = new ArrayList<>();
+  private Map<Integer, Pending> start(List<ChunkInfo> chunks, Priority priority) {
+    Map<Integer, Pending> all = new HashMap<>();
+    List<Pending> stretch = new ArrayList<>();
+    long stretchBytes = 0;
+    long stretchBound = 4L * options.maxMergeBytes();
     for (ChunkInfo c : chunks) {
       if (memory.contains(c.index())) {
         continue;
       }
       Pending p = new Pending(c);
       Pending existing = inflight.putIfAbsent(c.index(), p);
-      if (existing == null) {
-        mine.add(p);
-        all.put(c.index(), p);
-      } else {
+      if (existing != null) {
         all.put(c.index(), existing);
+        continue;
+      }
+      all.put(c.index(), p);
+      if (priority != Priority.DEMAND) {
+        ahead.add(c.index());
+      }
+      stretch.add(p);
+      stretchBytes += c.compressedSize();
+      if (stretchBytes >= stretchBound) {
+        queueRuns(stretch, priority);
+        stretch = new ArrayList<>();
+        stretchBytes = 0;
       }
     }
+    queueRuns(stretch, priority);
+    return all;
+  }
+
+  private void queueRuns(List<Pending> mine, Priority priority) {
     if (mine.isEmpty()) {
-      return all;
+      return;
     }
     mine.sort(Comparator.comparingLong(p -> p.chunk.compressedOffset()));
     List<Pending> run = new ArrayList<>();
     long runBytes = 0;
-    for (Pending p : mine) {
-      boolean adjacent = !run.isEmpty()
-          && run.get(run.size() - 1).chunk.compressedEnd() == p.chunk.compressedOffset();
-      if (!run.isEmpty() && (!adjacent
-          || runBytes + p.chunk.compressedSize() > options.maxMergeBytes())) {
-        submit(run);
-        run = new ArrayList<>();
-        runBytes = 0;
+    List<Fetch> made = new ArrayList<>();
+    synchronized (lock) {
+      for (Pending p : mine) {
+        boolean adjacent = !run.isEmpty()
+            && run.get(run.size() - 1).chunk.compressedEnd() == p.chunk.compressedOffset();
+        if (!run.isEmpty() && (!adjacent
+            || runBytes + p.chunk.compressedSize() > options.maxMergeBytes())) {
+          made.add(newFetch(run, priority));
+          run = new ArrayList<>();
+          runBytes = 0;
+        }
+        run.add(p);
+        runBytes += p.chunk.compressedSize();
       }
-      run.add(p);
-      runBytes += p.chunk.compressedSize();
+      made.add(newFetch(run, priority));
+      if (priority != Priority.DEMAND) {
+        queued.addAll(made);
+      }
     }
-    submit(run);
-    return all;
+    if (priority == Priority.DEMAND) {
+      for (Fetch f : made) {
+        launch(f);
+      }
+    } else {
+      dispatch();
+    }
   }
 
-  private void submit(List<Pending> run) {
-    Fetch f = new Fetch(run);
+  /** Caller holds lock. */
+  private Fetch newFetch(List<Pending> run, Priority priority) {
+    Fetch f = new Fetch(run, priority, nextSeq++);
     for (Pending p : run) {
       p.fetch = f;
     }
+    return f;
+  }
+
+  /** Starts queued requests and fill requests while the in-flight bounds allow. */
+  private void dispatch() {
+    List<Fetch> go = new ArrayList<>();
+    long wakeIn = -1;
+    synchronized (lock) {
+      if (closed.get()) {
+        return;
+      }
+      while (running < options.maxInFlight() && !queued.isEmpty()) {
+        Fetch f = queued.poll();
+        f.counted = true;
+        running++;
+        go.add(f);
+      }
+      while (fill != null && queued.isEmpty() && running < options.maxInFlight()
+          && fillRunning < options.fillInFlight()) {
+        long until = demand.millisUntilQuiet(fillSince, options.fillQuiet().toMillis());
+        if (until > 0) {
+          wakeIn = until;
+          break;
+        }
+        List<Pending> run = fill.nextRun();
+        if (run == null) {
+          log.debug("background fill done layer={}", layerId);
+          fill = null;
+          break;
+        }
+        Fetch f = newFetch(run, Priority.FILL);
+        f.counted = true;
+        running++;
+        fillRunning++;
+        go.add(f);
+      }
+      if (wakeIn >= 0 && !wakeScheduled) {
+        wakeScheduled = true;
+      } else {
+        wakeIn = -1;
+      }
+    }
+    for (Fetch f : go) {
+      launch(f);
+    }
+    if (wakeIn >= 0) {
+      scheduleWake(wakeIn);
+    }
+  }
+
+  /** Looks at the fill again once reads may have gone quiet. */
+  private void scheduleWake(long millis) {
+    try {
+      executor.execute(() -> {
+        try {
+          Thread.sleep(Math.max(10, millis));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        } finally {
+          synchronized (lock) {
+            wakeScheduled = false;
+          }
+        }
+        dispatch();
+      });
+    } catch (RejectedExecutionException e) {
+      synchronized (lock) {
+        wakeScheduled = false;
+      }
+    }
+  }
+
+  private void launch(Fetch f) {
     FutureTask<Void> task = new FutureTask<>(() -> {
-      runFetch(f);
+      try {
+        runFetch(f);
+      } finally {
+        if (f.counted) {
+          synchronized (lock) {
+            running--;
+            if (f.priority == Priority.FILL) {
+              fillRunning--;
+            }
+          }
+          dispatch();
+        }
+      }
       return null;
     });
     f.task = task;
+    f.startMillis = clock.millis();
     try {
       executor.execute(task);
     } catch (RejectedExecutionException e) {
@@ -251,7 +485,9 @@ final class ChunkFetcher implements ChunkReader {
         }
       }
       if (held != null) {
-        memory.put(p.chunk.index(), held);
+        if (f.priority != Priority.FILL) {
+          memory.put(p.chunk.index(), held);
+        }
         finish(p, held, null);
       } else {
         todo.add(p);
@@ -265,12 +501,12 @@ final class ChunkFetcher implements ChunkReader {
           && todo.get(j - 1).chunk.compressedEnd() == todo.get(j).chunk.compressedOffset()) {
         j++;
       }
-      fetchStretch(todo.subList(i, j));
+      fetchStretch(f, todo.subList(i, j));
       i = j;
     }
   }
 
-  private void fetchStretch(List<Pending> stretch) {
+  private void fetchStretch(Fetch f, List<Pending> stretch) {
     ChunkInfo first = stretch.get(0).chunk;
     ChunkInfo last = stretch.get(stretch.size() - 1).chunk;
     long start = first.compressedOffset();
@@ -279,6 +515,9 @@ final class ChunkFetcher implements ChunkReader {
     try {
       sourceRequests.increment();
       sourceBytes.add(len);
+      if (f.priority == Priority.PREFETCH || f.priority == Priority.FILL) {
+        backgroundBytes.add(len);
+      }
       source.read(start, stored, 0, len);
     } catch (IOException | RuntimeException e) {
       ChunkFetchException fe = new ChunkFetchException(
@@ -290,31 +529,36 @@ final class ChunkFetcher implements ChunkReader {
       }
       return;
     }
-    Map<Pending, byte[]> decoded = new LinkedHashMap<>();
     for (Pending p : stretch) {
+      byte[] data;
       try {
-        byte[] data = ChunkCodec.decode(p.chunk, stored,
-            (int) (p.chunk.compressedOffset() - start));
-        chunksFetched.increment();
-        memory.put(p.chunk.index(), data);
-        decoded.put(p, data);
-        finish(p, data, null);
+        data = ChunkCodec.decode(p.chunk, stored, (int) (p.chunk.compressedOffset() - start));
       } catch (FormatException e) {
         finish(p, null, new ChunkFetchException(Reason.CORRUPT, "layer=" + layerId + " chunk=#"
             + p.chunk.index() + " " + p.chunk.digestString() + " source=" + source.describe()
             + ": " + e.getMessage(), e));
+        continue;
       }
+      chunksFetched.increment();
+      if (f.priority != Priority.FILL) {
+        memory.put(p.chunk.index(), data);
+      }
+      // Cached before completion: once a read returns, a reader on another mount of the same
+      // content finds the chunk in the cache (a write costs little next to the fetch).
+      putInCache(p.chunk, data);
+      finish(p, data, null);
     }
-    for (Map.Entry<Pending, byte[]> e : decoded.entrySet()) {
-      try {
-        cache.put(e.getKey().chunk, e.getValue());
-      } catch (IOException | RuntimeException ex) {
-        if (cacheWriteWarned.compareAndSet(false, true)) {
-          log.warn("chunk cache write failed (reads continue uncached; further failures at "
-              + "DEBUG) layer={} chunk=#{}", layerId, e.getKey().chunk.index(), ex);
-        } else {
-          log.debug("chunk cache write failed layer={}", layerId, ex);
-        }
+  }
+
+  private void putInCache(ChunkInfo chunk, byte[] data) {
+    try {
+      cache.put(chunk, data);
+    } catch (IOException | RuntimeException ex) {
+      if (cacheWriteWarned.compareAndSet(false, true)) {
+        log.warn("chunk cache write failed (reads continue uncached; further failures at "
+            + "DEBUG) layer={} chunk=#{}", layerId, chunk.index(), ex);
+      } else {
+        log.debug("chunk cache write failed layer={}", layerId, ex);
       }
     }
   }
@@ -328,14 +572,58 @@ final class ChunkFetcher implements ChunkReader {
     if (error == null) {
       p.future.complete(data);
     } else {
+      ahead.remove(p.chunk.index());
       p.future.completeExceptionally(error);
+    }
+  }
+
+  /** Walks a fill list, handing out runs of adjacent chunks nobody holds or fetches. */
+  private final class FillCursor {
+    private final List<ChunkInfo> chunks;
+    private int next;
+
+    FillCursor(List<ChunkInfo> chunks) {
+      this.chunks = chunks;
+    }
+
+    /** The next run, registered as pending; null when the list is done. Caller holds lock. */
+    List<Pending> nextRun() {
+      List<Pending> run = new ArrayList<>();
+      long bytes = 0;
+      while (next < chunks.size()) {
+        ChunkInfo c = chunks.get(next);
+        boolean needed = !memory.contains(c.index()) && !inflight.containsKey(c.index())
+            && !cache.contains(c);
+        if (!needed) {
+          next++;
+          if (run.isEmpty()) {
+            continue;
+          }
+          break;
+        }
+        if (!run.isEmpty() && (run.get(run.size() - 1).chunk.compressedEnd()
+            != c.compressedOffset() || bytes + c.compressedSize() > options.maxMergeBytes())) {
+          break;
+        }
+        Pending p = new Pending(c);
+        if (inflight.putIfAbsent(c.index(), p) != null) {
+          next++;
+          break;
+        }
+        ahead.add(c.index());
+        run.add(p);
+        bytes += c.compressedSize();
+        next++;
+      }
+      return run.isEmpty() ? null : run;
     }
   }
 
   @Override
   public FetchStats stats() {
     return new FetchStats(sourceRequests.sum(), sourceBytes.sum(), chunksFetched.sum(),
-        memoryHits.sum(), cacheHits.sum(), failures.sum());
+        memoryHits.sum(), cacheHits.sum(), failures.sum(), prefetchHits.sum(), waits.sum(),
+        waitNanos.sum(), backgroundBytes.sum());
   }
 
   private void checkOpen() {
@@ -348,6 +636,10 @@ final class ChunkFetcher implements ChunkReader {
   public void close() throws IOException {
     if (!closed.compareAndSet(false, true)) {
       return;
+    }
+    synchronized (lock) {
+      queued.clear();
+      fill = null;
     }
     ChunkFetchException e = new ChunkFetchException(Reason.CLOSED, "layer=" + layerId
         + ": chunk reader closed", null);

@@ -33,11 +33,38 @@ public interface ChunkReader extends Closeable {
   byte[] read(ChunkInfo chunk) throws IOException;
 
   /**
-   * Starts fetching {@code chunks} in the background (merging adjacent ones) unless they are
-   * held or already being fetched. Returns at once; failures are only logged at DEBUG (a later
+   * Queues {@code chunks} for fetching in the background, in the order given (adjacent ones
+   * are merged within short stretches of the list), unless they are held or already being
+   * fetched. A read of a queued chunk moves its request to the front at once, so prefetch never
+   * makes a read wait longer. Returns at once; failures are only logged at DEBUG (a later
    * {@link #read} reports them).
    */
   void prefetch(List<ChunkInfo> chunks);
+
+  /**
+   * Like {@link #prefetch} at a higher priority, for chunks a sequential reader is about to
+   * read: read-ahead is served before queued prefetch and fill, after reads that wait.
+   */
+  void readAhead(List<ChunkInfo> chunks);
+
+  /**
+   * Fetches {@code chunks} into the cache at the lowest priority, a few requests at a time, after
+   * everything else queued and paused while reads wait for the source; for a layer whose whole
+   * content is likely to be read. Returns at once; a later call replaces an unfinished fill.
+   * Stops when the reader closes. Chunks already cached cost no request.
+   */
+  void fill(List<ChunkInfo> chunks);
+
+  /**
+   * The chunk indexes read through {@link #read} (by FUSE reads, not by prefetch or read-ahead),
+   * each once, in the order of their first read since the reader opened or {@link #resetTrace}
+   * ran; at most the first 65,536 distinct chunks. This is the access profile that {@code fastpull
+   * record} stores with an image.
+   */
+  int[] trace();
+
+  /** Forgets the trace so far; reads after this start a new one. */
+  void resetTrace();
 
   FetchStats stats();
 
@@ -54,6 +81,16 @@ public interface ChunkReader extends Closeable {
    */
   static ChunkReader open(String layerId, ChunkSource source, ChunkCache cache,
       FetchOptions options, Executor executor, Clock clock) {
-    return new ChunkFetcher(layerId, source, cache, options, executor, clock);
+    return new ChunkFetcher(layerId, source, cache, options, executor, clock,
+        new FetchDemand(clock));
+  }
+
+  /**
+   * A reader that shares {@code demand} with the node's other readers, so that background fills
+   * yield to a waiting read of any of them.
+   */
+  static ChunkReader open(String layerId, ChunkSource source, ChunkCache cache,
+      FetchOptions options, Executor executor, Clock clock, FetchDemand demand) {
+    return new ChunkFetcher(layerId, source, cache, options, executor, clock, demand);
   }
 }

@@ -128,16 +128,21 @@ final class LayerFs {
     if (slices.isEmpty()) {
       return 0;
     }
+    if (slices.size() > 1) {
+      List<ChunkInfo> own = new ArrayList<>();
+      addChunks(own, slices);
+      reader.readAhead(own); // one request for both; read() below moves it to the front
+    }
     long[] ahead = readahead.onRead(ino, offset, len, node.size());
-    List<ChunkInfo> wanted = new ArrayList<>();
-    if (slices.size() > 1 || ahead != null) {
-      addChunks(wanted, slices);
-    }
     if (ahead != null) {
-      addChunks(wanted, meta.slices(ino, ahead[0], ahead[1] - ahead[0]));
-    }
-    if (!wanted.isEmpty()) {
-      reader.prefetch(wanted); // one merged request for this read and what follows
+      // This read's own chunks are fetched by read() below at once; the rest is read-ahead.
+      List<ChunkInfo> next = new ArrayList<>();
+      addChunks(next, meta.slices(ino, ahead[0], ahead[1] - ahead[0]));
+      int own = slices.get(slices.size() - 1).chunk().index();
+      next.removeIf(c -> c.index() == own);
+      if (!next.isEmpty()) {
+        reader.readAhead(next);
+      }
     }
     int n = 0;
     for (ChunkSlice s : slices) {

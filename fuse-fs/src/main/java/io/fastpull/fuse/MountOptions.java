@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param allowOther let users other than the mounter (containers) access the mount
  * @param maxRead the largest read request the kernel sends (libfuse 2 caps it at 128 KiB)
  * @param maxReadahead the kernel's read-ahead window for files of the mount
- * @param readaheadBytes how far past a sequential reader to fetch chunks ahead (0 disables)
+ * @param readaheadBytes the most bytes of chunks fetched ahead of a sequential reader; the
+ *     window starts at 1 MiB and doubles while the reader stays sequential (0 disables)
  * @param mountTimeout how long to wait for the kernel to answer the mount
  */
 public record MountOptions(Duration cacheTimeout, boolean allowOther, int maxRead,
@@ -36,9 +37,13 @@ public record MountOptions(Duration cacheTimeout, boolean allowOther, int maxRea
     }
   }
 
-  /** One-day kernel caches, allow_other, 128 KiB reads, 1 MiB kernel and 4 MiB chunk read-ahead. */
+  /**
+   * One-day kernel caches, allow_other, 128 KiB reads, 1 MiB kernel read-ahead and chunk
+   * read-ahead growing from 1 MiB to 32 MiB (half the default decoded-chunk memory, so what is
+   * fetched ahead is still held when the reader gets there).
+   */
   public static MountOptions defaults() {
-    return new MountOptions(Duration.ofDays(1), true, 128 << 10, 1 << 20, 4L << 20,
+    return new MountOptions(Duration.ofDays(1), true, 128 << 10, 1 << 20, 32L << 20,
         Duration.ofSeconds(20));
   }
 

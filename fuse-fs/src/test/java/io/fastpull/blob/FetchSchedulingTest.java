@@ -1,0 +1,231 @@
+package io.fastpull.blob;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fastpull.cache.FakeChunkCache;
+import io.fastpull.format.BlobSource;
+import io.fastpull.format.ChunkInfo;
+import io.fastpull.format.LayerBlob;
+import io.fastpull.format.LayerMeta;
+import io.fastpull.format.LayerWriter;
+import io.fastpull.format.Layers;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Priorities, in-flight bounds, access traces and background fill of the chunk reader. */
+class FetchSchedulingTest {
+  static final int CHUNK = 4096;
+  static final int CHUNKS = 64;
+
+  @TempDir Path tmp;
+  private ExecutorService pool;
+  private final List<ChunkReader> readers = new ArrayList<>();
+  private Path blobFile;
+  private LayerMeta meta;
+  private byte[] content;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    pool = Executors.newCachedThreadPool();
+    content = Layers.bytes(CHUNKS * CHUNK, 7, false);
+    byte[] tar = Layers.tar(w -> Layers.file(w, "big", content));
+    byte[] blob = Layers.blob(tar, LayerWriter.Options.withChunkSize(CHUNK));
+    blobFile = Files.write(tmp.resolve("blob"), blob);
+    meta = LayerBlob.open(BlobSource.of(blob)).meta();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    for (ChunkReader r : readers) {
+      r.close();
+    }
+    pool.shutdownNow();
+  }
+
+  ChunkInfo chunk(int k) {
+    return meta.chunk(meta.fileChunks(meta.lookup("big").orElseThrow().ino())[k]);
+  }
+
+  List<ChunkInfo> chunks(int from, int to) {
+    List<ChunkInfo> out = new ArrayList<>();
+    for (int k = from; k < to; k++) {
+      out.add(chunk(k));
+    }
+    return out;
+  }
+
+  byte[] expected(int k) {
+    return java.util.Arrays.copyOfRange(content, k * CHUNK, (k + 1) * CHUNK);
+  }
+
+  ChunkReader reader(CountingSource source, FakeChunkCache cache, FetchOptions options,
+      FetchDemand demand) {
+    ChunkReader r = ChunkReader.open("sha256:test", source, cache, options, pool,
+        Clock.systemUTC(), demand);
+    readers.add(r);
+    return r;
+  }
+
+  /** One chunk per request, so that request order shows scheduling order. */
+  FetchOptions oneChunkRequests(int inFlight) {
+    return FetchOptions.defaults().withMaxMergeBytes(1).withInFlight(inFlight, 0);
+  }
+
+  static void awaitRequests(CountingSource src, int n) throws InterruptedException {
+    for (int i = 0; i < 1000 && src.requests().size() < n; i++) {
+      Thread.sleep(5);
+    }
+  }
+
+  @Test
+  void aReadOfAQueuedChunkGoesAheadOfThePrefetchQueue() throws Exception {
+    CountingSource src = new CountingSource(ChunkSource.file(blobFile));
+    src.stall();
+    ChunkReader r = reader(src, new FakeChunkCache(1 << 20), oneChunkRequests(1),
+        new FetchDemand(Clock.systemUTC()));
+    r.prefetch(chunks(0, 40));
+    awaitRequests(src, 1);
+    Thread.sleep(50);
+    assertEquals(1, src.requests().size(), "one request in flight at a time: " + src.requests());
+    Future<byte[]> read = pool.submit(() -> r.read(chunk(30)));
+    awaitRequests(src, 2);
+    assertEquals(chunk(30).compressedOffset(), src.requests().get(1).offset(),
+        "the read's chunk is requested next, not after the 29 queued before it");
+    src.recover();
+    assertArrayEquals(expected(30), read.get());
+    for (int k = 0; k < 40; k++) {
+      assertArrayEquals(expected(k), r.read(chunk(k)));
+    }
+    assertEquals(40, src.requests().size());
+    FetchStats s = r.stats();
+    assertEquals(40, s.prefetchHits(), s.toString());
+    assertTrue(s.onDemandWaits() >= 1, s.toString());
+  }
+
+  @Test
+  void readAheadIsServedBeforeQueuedPrefetch() throws Exception {
+    CountingSource src = new CountingSource(ChunkSource.file(blobFile));
+    src.stall();
+    ChunkReader r = reader(src, new FakeChunkCache(1 << 20), oneChunkRequests(1),
+        new FetchDemand(Clock.systemUTC()));
+    r.prefetch(chunks(0, 10));
+    awaitRequests(src, 1);
+    r.readAhead(chunks(50, 52));
+    src.recover();
+    awaitRequests(src, 12);
+    List<CountingSource.Request> q = src.requests();
+    assertEquals(chunk(50).compressedOffset(), q.get(1).offset(), q.toString());
+    assertEquals(chunk(51).compressedOffset(), q.get(2).offset(), q.toString());
+  }
+
+  @Test
+  void requestsInFlightStayWithinTheBound() throws Exception {
+    CountingSource src = new CountingSource(ChunkSource.file(blobFile));
+    src.stall();
+    ChunkReader r = reader(src, new FakeChunkCache(1 << 20), oneChunkRequests(3),
+        new FetchDemand(Clock.systemUTC()));
+    r.prefetch(chunks(0, 20));
+    awaitRequests(src, 3);
+    Thread.sleep(100);
+    assertEquals(3, src.requests().size());
+    src.recover();
+    awaitRequests(src, 20);
+    assertEquals(20, src.requests().size());
+  }
+
+  @Test
+  void theTraceListsFirstReadsInOrderAndNotPrefetch() throws Exception {
+    CountingSource src = new CountingSource(ChunkSource.file(blobFile));
+    ChunkReader r = reader(src, new FakeChunkCache(1 << 20), FetchOptions.defaults(),
+        new FetchDemand(Clock.systemUTC()));
+    r.prefetch(chunks(40, 50));
+    for (int k : new int[] {5, 3, 5, 9, 3, 0}) {
+      r.read(chunk(k));
+    }
+    assertArrayEquals(new int[] {chunk(5).index(), chunk(3).index(), chunk(9).index(),
+        chunk(0).index()}, r.trace());
+    r.resetTrace();
+    assertEquals(0, r.trace().length);
+    r.read(chunk(9));
+    assertArrayEquals(new int[] {chunk(9).index()}, r.trace());
+  }
+
+  @Test
+  void aFillFetchesWhatIsNotCachedInLargeRequests() throws Exception {
+    FakeChunkCache cache = new FakeChunkCache(1 << 20);
+    CountingSource src = new CountingSource(ChunkSource.file(blobFile));
+    ChunkReader r = reader(src, cache, FetchOptions.defaults().withFillQuiet(Duration.ZERO),
+        new FetchDemand(Clock.systemUTC()));
+    r.read(chunk(10));
+    src.reset();
+    r.fill(chunks(0, CHUNKS));
+    for (int i = 0; i < 1000 && cache.stats().entries() < CHUNKS; i++) {
+      Thread.sleep(5);
+    }
+    assertEquals(CHUNKS, cache.stats().entries());
+    assertEquals(2, src.requests().size(), "the chunks before and after the cached one: "
+        + src.requests());
+    long stored = 0;
+    for (ChunkInfo c : chunks(0, CHUNKS)) {
+      stored += c.compressedSize();
+    }
+    assertEquals(stored - chunk(10).compressedSize(), r.stats().backgroundBytes());
+  }
+
+  @Test
+  void aFillWaitsWhileAnyReaderSharingTheDemandWaits() throws Exception {
+    FetchDemand demand = new FetchDemand(Clock.systemUTC());
+    CountingSource busy = new CountingSource(ChunkSource.file(blobFile));
+    busy.stall();
+    ChunkReader other = reader(busy, new FakeChunkCache(1 << 20), FetchOptions.defaults(),
+        demand);
+    Future<byte[]> waiting = pool.submit(() -> other.read(chunk(1)));
+    awaitRequests(busy, 1);
+    for (int i = 0; i < 200 && demand.waiting() == 0; i++) {
+      Thread.sleep(5);
+    }
+    assertEquals(1, demand.waiting());
+
+    CountingSource src = new CountingSource(ChunkSource.file(blobFile));
+    FakeChunkCache cache = new FakeChunkCache(1 << 20);
+    ChunkReader r = reader(src, cache,
+        FetchOptions.defaults().withFillQuiet(Duration.ofMillis(50)), demand);
+    r.fill(chunks(0, CHUNKS));
+    Thread.sleep(300);
+    assertEquals(0, src.requests().size(), "no fill while another layer's read waits");
+    busy.recover();
+    waiting.get();
+    awaitRequests(src, 1);
+    for (int i = 0; i < 1000 && cache.stats().entries() < CHUNKS; i++) {
+      Thread.sleep(5);
+    }
+    assertEquals(CHUNKS, cache.stats().entries(), "the fill ran once reads went quiet");
+  }
+
+  @Test
+  void closingStopsAFill() throws Exception {
+    CountingSource src = new CountingSource(ChunkSource.file(blobFile));
+    src.stall();
+    ChunkReader r = reader(src, new FakeChunkCache(1 << 20),
+        oneChunkRequests(2).withInFlight(2, 2).withFillQuiet(Duration.ZERO),
+        new FetchDemand(Clock.systemUTC()));
+    r.fill(chunks(0, CHUNKS));
+    awaitRequests(src, 2);
+    r.close();
+    Thread.sleep(100);
+    assertEquals(2, src.requests().size());
+  }
+}
