@@ -83,7 +83,9 @@ def oneline(_):
     m = metrics(rec["result"])
     parts = [f"{label} {fmt_s(m[name])}" for name, label, _ in METRICS]
     print(f"  {rec['image']} {rec['mode']:6} round {rec['run']}: " + ", ".join(parts)
-          + f", fetched {fmt_bytes(rec['bytes'])} (wall {rec['wall_seconds']:.1f} s)")
+          + f", fetched {fmt_bytes(rec['bytes'])} (wall {rec['wall_seconds']:.1f} s)"
+          + (f", weights read at {rec['read_bytes'] / rec['read_seconds'] / (1 << 20):.0f} MiB/s"
+             if rec.get("read_seconds") else ""))
 
 
 def median(values):
@@ -107,28 +109,94 @@ def bench(a):
                 row[name + "_seconds"] = median([m[name] for m in ms])
             row["bytes"] = int(median([r["bytes"] for r in rs]))
             row["link_seconds"] = row["bytes"] * 8 / a.rate_bps
+            early = median([r.get("bytes_by_first_log") for r in rs])
+            if early is not None:
+                row["bytes_by_first_log"] = int(early)
+                row["first_log_limit_seconds"] = early * 8 / a.rate_bps
             summary.append(row)
     doc = {"settings": {"rate": a.rate, "rate_bps": a.rate_bps, "latency_ms_each_way": a.latency_ms,
                         "runs": a.count},
            "medians": summary, "runs": records}
-    with open(os.path.join(a.out, "results.json"), "w") as f:
-        json.dump(doc, f, indent=1)
 
     names = {"S": "S (busybox)", "L": "L (python + 2 GiB weights, unread)",
              "W": "W (python, reads the weights)"}
     lines = [f"Link: {a.rate} (tc tbf), {a.latency_ms:g} ms each way (userspace proxy); cold runs; "
              f"medians of {a.count} run(s).", "",
              "| image | mode | pull | container start | first log | ready / completion "
-             "| fetched | link time for those bytes |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]
+             "| fetched by first log | fetched in all | link time for all |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for row in summary:
         lines.append(f"| {names[row['image']]} | {dict(modes)[row['mode']]} | "
                      f"{fmt_s(row['pull_seconds'])} | {fmt_s(row['start_seconds'])} | "
                      f"{fmt_s(row['first_log_seconds'])} | {fmt_s(row['ready_seconds'])} | "
+                     f"{fmt_bytes(row.get('bytes_by_first_log'))} | "
                      f"{fmt_bytes(row['bytes'])} | {fmt_s(row['link_seconds'])} |")
+    lines += ratios(summary)
+    reads = read_rates(records, a.rate_bps)
+    doc["read_rates"] = reads
+    lines += read_table(reads)
+    with open(os.path.join(a.out, "results.json"), "w") as f:
+        json.dump(doc, f, indent=1)
     with open(os.path.join(a.out, "results.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     chart(a.out, summary)
+
+
+def ratios(summary):
+    """The headline ratios, computed from the medians above (nothing when a row is missing)."""
+    row = {(r["image"], r["mode"]): r for r in summary}
+    out = []
+
+    def get(image, mode, key):
+        r = row.get((image, mode))
+        return r.get(key) if r else None
+
+    full_l, lazy_l = get("L", "normal", "first_log_seconds"), get("L", "lazy", "first_log_seconds")
+    if full_l and lazy_l:
+        out.append(f"- L, first log: full / lazy = {full_l / lazy_l:.1f}x")
+        limit = get("L", "lazy", "first_log_limit_seconds")
+        early = get("L", "lazy", "bytes_by_first_log")
+        if limit:
+            out.append(f"- L, lazy first log / physical limit ({fmt_bytes(early)} through the "
+                       f"link by the first log line, at link rate: {limit:.2f} s) = "
+                       f"{lazy_l / limit:.1f}x")
+    full_w, lazy_w = get("W", "normal", "ready_seconds"), get("W", "lazy", "ready_seconds")
+    if full_w and lazy_w:
+        out.append(f"- W, completion: lazy / full = {lazy_w / full_w:.2f}")
+    return ["", "Ratios (medians):", ""] + out if out else []
+
+
+def read_rates(records, rate_bps):
+    """Median read rates of the W weights file by kind of run, in MiB/s."""
+    kinds = {"lazy": "lazy, cold (chunks fetched on demand)",
+             "lazy-warm": "lazy, warm chunk cache (page cache dropped)",
+             "normal-warm": "local disk via overlayfs (page cache dropped)"}
+    out = {}
+    for kind, label in kinds.items():
+        rates = [r["read_bytes"] / r["read_seconds"] / (1 << 20) for r in records
+                 if r["image"] == "W" and r["mode"] == kind and r.get("read_seconds")]
+        if rates:
+            out[kind] = {"label": label, "mib_per_s": median(rates), "runs": len(rates)}
+    out["link_mib_per_s"] = rate_bps / 8 / (1 << 20)
+    return out
+
+
+def read_table(reads):
+    if len(reads) <= 1:
+        return []
+    link = reads["link_mib_per_s"]
+    disk = reads.get("normal-warm", {}).get("mib_per_s")
+    lines = ["", "Reading W's 2 GiB weights file inside the container (median MiB/s):", "",
+             "| read | MiB/s | of link rate | of local disk |", "|---|---:|---:|---:|"]
+    for kind in ("lazy", "lazy-warm", "normal-warm"):
+        r = reads.get(kind)
+        if not r:
+            continue
+        of_link = f"{100 * r['mib_per_s'] / link:.0f}%"
+        of_disk = f"{100 * r['mib_per_s'] / disk:.0f}%" if disk else "-"
+        lines.append(f"| {r['label']} | {r['mib_per_s']:.0f} | {of_link} | {of_disk} |")
+    lines.append(f"| link rate | {link:.0f} | 100% | - |")
+    return lines
 
 
 def chart(out, summary):

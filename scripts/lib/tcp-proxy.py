@@ -9,7 +9,9 @@ connection waits one round trip (2 N ms) before its first byte goes through, as 
 over the same link would. The kernel's netem would do this, where it is available.
 
 --stats FILE is rewritten (atomically, at most every 100 ms, and on exit) with
-{"down": bytes target->client, "up": bytes client->target, "connections": n}. Readers take
+{"down": bytes target->client, "up": bytes client->target, "connections": n, "series":
+[[unix time, down], ...]}: the series holds the last 3000 changes of "down", sampled every
+100 ms, so a reader can tell how many bytes had come through by a given moment. Readers take
 differences between two snapshots. SIGTERM or SIGINT stops the proxy.
 """
 import argparse
@@ -33,6 +35,7 @@ class Counters:
         self.up = 0
         self.connections = 0
         self.version = 0
+        self.series = collections.deque(maxlen=3000)
 
     def add(self, field, n):
         with self.lock:
@@ -41,7 +44,10 @@ class Counters:
 
     def snapshot(self):
         with self.lock:
-            return self.version, {"down": self.down, "up": self.up, "connections": self.connections}
+            if not self.series or self.series[-1][1] != self.down:
+                self.series.append((round(time.time(), 3), self.down))
+            return self.version, {"down": self.down, "up": self.up, "connections": self.connections,
+                                  "series": list(self.series)}
 
 
 def write_stats(path, data):
