@@ -98,7 +98,15 @@ final class BlobUploads {
     return false;
   }
 
-  Digest manifest(Endpoint ep, ImageReference ref, String mediaType, byte[] bytes) throws IOException {
+  /**
+   * The result of a manifest PUT.
+   *
+   * @param digest the manifest's digest
+   * @param subject the {@code OCI-Subject} response header (OCI 1.1 registries that index referrers), if any
+   */
+  record PushedManifest(Digest digest, Optional<String> subject) {}
+
+  PushedManifest manifest(Endpoint ep, ImageReference ref, String mediaType, byte[] bytes) throws IOException {
     Digest digest = ref.digest() != null ? ref.digest() : Digest.sha256(bytes);
     if (!digest.matches(digest.newMessageDigest().digest(bytes))) {
       throw new IllegalArgumentException("manifest bytes do not hash to the reference's digest " + digest);
@@ -118,8 +126,8 @@ final class BlobUploads {
             .detail("registry stored digest " + reported.get() + ", expected " + digest)
             .build();
       }
+      return new PushedManifest(digest, r.header("OCI-Subject").map(String::trim));
     }
-    return digest;
   }
 
   private URI start(Endpoint ep, ImageReference repo, Digest digest) throws IOException {

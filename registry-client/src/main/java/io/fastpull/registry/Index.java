@@ -1,5 +1,6 @@
 package io.fastpull.registry;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
@@ -7,17 +8,27 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * An image index (OCI index or Docker manifest list): manifests for several platforms.
+ * An image index (OCI index or Docker manifest list): manifests for several platforms, or (OCI 1.1) the
+ * list of a subject's referrers.
  *
  * @param schemaVersion always 2
  * @param mediaType media type as written in the JSON (may be null in OCI indexes)
+ * @param artifactType the artifact type (OCI 1.1) or null
  * @param manifests the entries, never null
+ * @param subject the subject descriptor (OCI 1.1) or null
  * @param annotations annotations, never null
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record Index(int schemaVersion, String mediaType, List<Descriptor> manifests, Map<String, String> annotations) {
+public record Index(
+    int schemaVersion,
+    String mediaType,
+    String artifactType,
+    List<Descriptor> manifests,
+    Descriptor subject,
+    Map<String, String> annotations) {
 
+  @JsonCreator
   public Index {
     if (schemaVersion != 2) {
       throw new IllegalArgumentException("index schemaVersion " + schemaVersion + " is not supported (want 2)");
@@ -26,9 +37,14 @@ public record Index(int schemaVersion, String mediaType, List<Descriptor> manife
     annotations = annotations == null ? Map.of() : Map.copyOf(annotations);
   }
 
+  /** An index without artifactType and subject (the form before OCI 1.1). */
+  public Index(int schemaVersion, String mediaType, List<Descriptor> manifests, Map<String, String> annotations) {
+    this(schemaVersion, mediaType, null, manifests, null, annotations);
+  }
+
   /** An OCI index over {@code manifests}. */
   public static Index oci(List<Descriptor> manifests) {
-    return new Index(2, MediaTypes.OCI_INDEX, manifests, null);
+    return new Index(2, MediaTypes.OCI_INDEX, null, manifests, null, null);
   }
 
   /**

@@ -7,6 +7,8 @@ public final class MediaTypes {
   public static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
   public static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
   public static final String OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
+  /** The empty JSON object {@code {}} as a blob: the config of artifacts that need none (OCI 1.1). */
+  public static final String OCI_EMPTY = "application/vnd.oci.empty.v1+json";
   public static final String OCI_LAYER_TAR = "application/vnd.oci.image.layer.v1.tar";
   public static final String OCI_LAYER_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip";
   public static final String OCI_LAYER_ZSTD = "application/vnd.oci.image.layer.v1.tar+zstd";

@@ -60,6 +60,7 @@ public final class RegistryClient implements AutoCloseable {
   private final BlobUploads uploads;
   private final ManifestReads manifests;
   private final BlobReads blobs;
+  private final Referrers referrers;
 
   private RegistryClient(Builder b) {
     this.retry = b.retry;
@@ -83,6 +84,7 @@ public final class RegistryClient implements AutoCloseable {
     this.uploads = new BlobUploads(transport);
     this.manifests = new ManifestReads(transport);
     this.blobs = new BlobReads(transport);
+    this.referrers = new Referrers(transport, manifests, uploads, b.clock);
   }
 
   /** A builder with defaults: anonymous, no hosts directory, HTTPS, default timeouts and retries. */
@@ -243,7 +245,62 @@ public final class RegistryClient implements AutoCloseable {
    * @throws RegistryException REJECTED when the registry refuses it (e.g. referenced blobs missing)
    */
   public Digest pushManifest(ImageReference ref, String mediaType, byte[] bytes) throws IOException {
-    return uploads.manifest(pushEndpoint(ref), ref, mediaType, bytes);
+    return uploads.manifest(pushEndpoint(ref), ref, mediaType, bytes).digest();
+  }
+
+  // ---- referrers (OCI 1.1) --------------------------------------------------------------------------
+
+  /**
+   * Lists the artifacts that refer to {@code subject} in {@code repo}'s repository: manifests whose
+   * {@code subject} is that digest, as descriptors carrying {@code artifactType} and the manifest's
+   * annotations. Uses the referrers API when the registry has it, else the referrers tag ({@code
+   * sha256-HEX}) that {@link #pushReferrer} maintains.
+   *
+   * @param artifactType only referrers of this type; null for all (filtered here as well, since registries
+   *     may ignore the filter)
+   * @return the referrers, in registry order; empty when there are none, or the tag or repository is absent
+   * @throws RegistryException for auth, network and protocol failures, as elsewhere
+   */
+  public List<Descriptor> referrers(ImageReference repo, Digest subject, String artifactType) throws IOException {
+    Objects.requireNonNull(subject, "subject");
+    try {
+      return onEndpoints(repo, Capability.RESOLVE, ep -> referrers.list(ep, repo, subject, artifactType));
+    } catch (RegistryException e) {
+      // Only mirrors report a missing tag as NOT_FOUND (so the next endpoint is asked); when every endpoint
+      // was a mirror, absence is still "no referrers".
+      if (e.kind() == RegistryException.Kind.NOT_FOUND) return List.of();
+      throw e;
+    }
+  }
+
+  /**
+   * Attaches an artifact to {@code subject}: pushes the empty config blob ({@code {}}, {@link
+   * MediaTypes#OCI_EMPTY}), {@code blob}, and an OCI image manifest with {@code artifactType}, that config,
+   * {@code blob} as its one layer, {@code subject} (media type, digest and size) and {@code annotations}
+   * plus {@code org.opencontainers.image.created} (set from the clock unless given). The manifest is
+   * pushed by digest, without a tag.
+   *
+   * <p>When the registry answers the manifest PUT with {@code OCI-Subject} it indexes referrers itself and
+   * nothing more is written. Otherwise this method reads the referrers tag's index, replaces any entry with
+   * the same digest by the new one and writes it back; entries whose manifests were deleted are dropped if
+   * the registry rejects them. <b>That update is a read-modify-write with no lock</b> (the distribution API
+   * has no conditional PUT, a known limit of the spec's tag schema): two clients pushing referrers for the
+   * same subject at once can each write an index lacking the other's entry. The artifact manifests survive;
+   * pushing the lost one again restores its entry. Pushing identical inputs (with a fixed {@code created})
+   * twice leaves one entry.
+   *
+   * @param repo the repository (its tag and digest are ignored)
+   * @param subject the manifest or index the artifact is about; should exist in {@code repo}
+   * @param artifactType the artifact's type, not empty
+   * @param blobMediaType the media type of {@code blob}, not empty
+   * @param annotations manifest annotations; may be null
+   * @return the artifact manifest's descriptor, with {@code artifactType} and the annotations as written
+   * @throws RegistryException REJECTED when the registry refuses the manifest or the index; auth and network
+   *     failures as elsewhere
+   */
+  public Descriptor pushReferrer(ImageReference repo, Descriptor subject, String artifactType, String blobMediaType,
+      byte[] blob, Map<String, String> annotations) throws IOException {
+    return referrers.push(pushEndpoint(repo), repo, subject, artifactType, blobMediaType, blob, annotations);
   }
 
   // ---- internals ------------------------------------------------------------------------------------

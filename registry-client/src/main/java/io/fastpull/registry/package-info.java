@@ -1,6 +1,7 @@
 /**
  * An OCI distribution client: references, manifests and indexes, blob reads (whole and ranged), blob and
- * manifest pushes, registry authentication, containerd {@code hosts.toml} mirrors and TLS settings.
+ * manifest pushes, OCI 1.1 referrers (API or referrers tag), registry authentication, containerd
+ * {@code hosts.toml} mirrors and TLS settings.
  *
  * <p>Vocabulary used throughout: a <em>registry</em> is the name in an image reference ({@code docker.io},
  * {@code 127.0.0.1:5000}); an <em>endpoint</em> is a base URL that serves the registry's {@code /v2/} API
