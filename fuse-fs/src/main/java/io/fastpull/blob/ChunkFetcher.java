@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -512,42 +513,54 @@ final class ChunkFetcher implements ChunkReader {
     long start = first.compressedOffset();
     int len = Math.toIntExact(last.compressedEnd() - start);
     byte[] stored = new byte[len];
+    // Chunks are delivered as their bytes arrive, so the first reader of a long run does not
+    // wait for the whole run; delivered counts how many of the stretch are done.
+    int[] delivered = {0};
+    IntConsumer arrived = n -> {
+      while (delivered[0] < stretch.size()
+          && stretch.get(delivered[0]).chunk.compressedEnd() - start <= n) {
+        deliver(f, stretch.get(delivered[0]), stored, start);
+        delivered[0]++;
+      }
+    };
     try {
       sourceRequests.increment();
       sourceBytes.add(len);
       if (f.priority == Priority.PREFETCH || f.priority == Priority.FILL) {
         backgroundBytes.add(len);
       }
-      source.read(start, stored, 0, len);
+      source.read(start, stored, 0, len, arrived);
+      arrived.accept(len);
     } catch (IOException | RuntimeException e) {
       ChunkFetchException fe = new ChunkFetchException(
           Thread.currentThread().isInterrupted() ? Reason.TIMEOUT : Reason.SOURCE,
           "layer=" + layerId + " chunks=#" + first.index() + "..#" + last.index() + " bytes="
               + start + "+" + len + " source=" + source.describe() + ": " + e, e);
-      for (Pending p : stretch) {
+      for (Pending p : stretch.subList(delivered[0], stretch.size())) {
         finish(p, null, fe);
       }
+    }
+  }
+
+  /** Decodes and verifies one chunk of a fetched stretch, keeps it and completes its reads. */
+  private void deliver(Fetch f, Pending p, byte[] stored, long start) {
+    byte[] data;
+    try {
+      data = ChunkCodec.decode(p.chunk, stored, (int) (p.chunk.compressedOffset() - start));
+    } catch (FormatException e) {
+      finish(p, null, new ChunkFetchException(Reason.CORRUPT, "layer=" + layerId + " chunk=#"
+          + p.chunk.index() + " " + p.chunk.digestString() + " source=" + source.describe()
+          + ": " + e.getMessage(), e));
       return;
     }
-    for (Pending p : stretch) {
-      byte[] data;
-      try {
-        data = ChunkCodec.decode(p.chunk, stored, (int) (p.chunk.compressedOffset() - start));
-      } catch (FormatException e) {
-        finish(p, null, new ChunkFetchException(Reason.CORRUPT, "layer=" + layerId + " chunk=#"
-            + p.chunk.index() + " " + p.chunk.digestString() + " source=" + source.describe()
-            + ": " + e.getMessage(), e));
-        continue;
-      }
-      chunksFetched.increment();
-      if (f.priority != Priority.FILL) {
-        memory.put(p.chunk.index(), data);
-      }
-      // Cached before completion: once a read returns, a reader on another mount of the same
-      // content finds the chunk in the cache (a write costs little next to the fetch).
-      putInCache(p.chunk, data);
-      finish(p, data, null);
+    chunksFetched.increment();
+    if (f.priority != Priority.FILL) {
+      memory.put(p.chunk.index(), data);
     }
+    // Cached before completion: once a read returns, a reader on another mount of the same
+    // content finds the chunk in the cache (a write costs little next to the fetch).
+    putInCache(p.chunk, data);
+    finish(p, data, null);
   }
 
   private void putInCache(ChunkInfo chunk, byte[] data) {

@@ -3,6 +3,7 @@ package io.fastpull.blob;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.function.IntConsumer;
 
 /**
  * Where the stored bytes of one lazy blob come from: "give me bytes [offset, offset + len) of blob
@@ -22,6 +23,18 @@ public interface ChunkSource extends Closeable {
    * @throws IOException on any other failure (the read is retried by a later request, not here)
    */
   void read(long offset, byte[] dst, int dstOff, int len) throws IOException;
+
+  /**
+   * Like {@link #read(long, byte[], int, int)}, calling {@code arrived} (on this thread) with the
+   * number of bytes of {@code dst} filled so far as they come in, so that the caller can use the
+   * first chunks of a long range before the rest has arrived. A count may start again from 0
+   * (a retried transfer rewrites the same bytes). The default reports once, at the end.
+   */
+  default void read(long offset, byte[] dst, int dstOff, int len, IntConsumer arrived)
+      throws IOException {
+    read(offset, dst, dstOff, len);
+    arrived.accept(len);
+  }
 
   /** Total size of the blob in bytes. */
   long size() throws IOException;

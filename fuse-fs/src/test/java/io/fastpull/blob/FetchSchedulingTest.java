@@ -216,6 +216,54 @@ class FetchSchedulingTest {
   }
 
   @Test
+  void theFirstChunksOfALongRequestAreServedBeforeTheRestArrives() throws Exception {
+    ChunkSource file = ChunkSource.file(blobFile);
+    java.util.concurrent.CountDownLatch rest = new java.util.concurrent.CountDownLatch(1);
+    ChunkSource halfThenStall = new ChunkSource() {
+      @Override
+      public void read(long offset, byte[] dst, int dstOff, int len) throws java.io.IOException {
+        file.read(offset, dst, dstOff, len);
+      }
+
+      @Override
+      public void read(long offset, byte[] dst, int dstOff, int len,
+          java.util.function.IntConsumer arrived) throws java.io.IOException {
+        file.read(offset, dst, dstOff, len);
+        arrived.accept(len / 2);
+        try {
+          rest.await();
+        } catch (InterruptedException e) {
+          throw new java.io.InterruptedIOException();
+        }
+        arrived.accept(len);
+      }
+
+      @Override
+      public long size() throws java.io.IOException {
+        return file.size();
+      }
+
+      @Override
+      public String describe() {
+        return "half-then-stall";
+      }
+    };
+    ChunkReader r = ChunkReader.open("sha256:test", halfThenStall, new FakeChunkCache(1 << 20),
+        FetchOptions.defaults(), pool, Clock.systemUTC());
+    readers.add(r);
+    r.readAhead(chunks(0, 20));
+    assertArrayEquals(expected(0), pool.submit(() -> r.read(chunk(0)))
+        .get(10, java.util.concurrent.TimeUnit.SECONDS), "served from the first half");
+    Future<byte[]> late = pool.submit(() -> r.read(chunk(19)));
+    Thread.sleep(100);
+    assertTrue(!late.isDone(), "the last chunk waits for its bytes");
+    rest.countDown();
+    assertArrayEquals(expected(19), late.get());
+    assertEquals(1, r.stats().sourceRequests());
+    file.close();
+  }
+
+  @Test
   void closingStopsAFill() throws Exception {
     CountingSource src = new CountingSource(ChunkSource.file(blobFile));
     src.stall();

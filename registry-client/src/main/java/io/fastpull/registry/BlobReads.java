@@ -17,6 +17,9 @@ final class BlobReads {
     this.transport = transport;
   }
 
+  /** How much of a range body to read before reporting arrival (a reader may start on it). */
+  private static final int ARRIVAL_STEP = 256 << 10;
+
   InputStream open(Endpoint ep, ImageReference repo, Digest digest) throws IOException {
     Transport.Call call = blobCall("GET", ep, repo, digest, Map.of(), "GET blob " + digest);
     Transport.Reply r = transport.send(call);
@@ -26,7 +29,7 @@ final class BlobReads {
   }
 
   void readRange(Endpoint ep, ImageReference repo, Digest digest, long offset, byte[] dst, int dstOffset, int length,
-      String range, String what) throws IOException {
+      String range, String what, java.util.function.IntConsumer arrived) throws IOException {
     Transport.Call call = blobCall("GET", ep, repo, digest, Map.of("Range", range), what);
     try (Transport.Reply r = transport.send(call)) {
       if (r.status() == 200) {
@@ -39,7 +42,16 @@ final class BlobReads {
       }
       if (r.status() != 206) throw transport.error(r, call);
       checkContentRange(r.header("Content-Range").orElse(null), offset, length, call, ep);
-      int n = r.body().readNBytes(dst, dstOffset, length);
+      int n = 0;
+      java.io.InputStream body = r.body();
+      while (n < length) {
+        int got = body.read(dst, dstOffset + n, Math.min(length - n, ARRIVAL_STEP));
+        if (got < 0) {
+          break;
+        }
+        n += got;
+        arrived.accept(n);
+      }
       if (n != length) {
         throw RegistryException.builder(RegistryException.Kind.UNREACHABLE, what)
             .bodyPhase()

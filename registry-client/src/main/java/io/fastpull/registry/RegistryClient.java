@@ -174,6 +174,17 @@ public final class RegistryClient implements AutoCloseable {
    */
   public void readBlobRange(ImageReference repo, Digest digest, long offset, byte[] dst, int dstOffset, int length)
       throws IOException {
+    readBlobRange(repo, digest, offset, dst, dstOffset, length, n -> {});
+  }
+
+  /**
+   * Like {@link #readBlobRange(ImageReference, Digest, long, byte[], int, int)}, reporting progress: {@code
+   * arrived} is called on the calling thread with the number of bytes of {@code dst} (from {@code dstOffset})
+   * filled so far, each time more arrive. A retried transfer starts counting again from 0 and fills the same
+   * bytes again, so a caller that acts on a prefix should act once per prefix.
+   */
+  public void readBlobRange(ImageReference repo, Digest digest, long offset, byte[] dst, int dstOffset, int length,
+      java.util.function.IntConsumer arrived) throws IOException {
     if (offset < 0 || length <= 0) {
       throw new IllegalArgumentException("bad range offset=" + offset + " length=" + length + " for blob " + digest);
     }
@@ -181,7 +192,7 @@ public final class RegistryClient implements AutoCloseable {
     String range = "bytes=" + offset + "-" + (offset + length - 1);
     String what = "GET blob " + digest + " range " + offset + "+" + length;
     retryingBody(what, () -> onEndpoints(repo, Capability.PULL, ep -> {
-      blobs.readRange(ep, repo, digest, offset, dst, dstOffset, length, range, what);
+      blobs.readRange(ep, repo, digest, offset, dst, dstOffset, length, range, what, arrived);
       return null;
     }));
   }

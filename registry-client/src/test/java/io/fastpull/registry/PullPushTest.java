@@ -106,6 +106,23 @@ class PullPushTest {
   }
 
   @Test
+  void rangedReadsReportArrivalInOrderUpToTheWholeRange() throws Exception {
+    ImageReference repo = ref("app/arrival:1");
+    byte[] blob = random(3 << 20, 9);
+    Digest d = client.pushBlob(repo, blob);
+    byte[] dst = new byte[(2 << 20) + 7];
+    java.util.List<Integer> seen = new java.util.ArrayList<>();
+    client.readBlobRange(repo, d, 1000, dst, 7, 2 << 20, seen::add);
+    assertArrayEquals(Arrays.copyOfRange(blob, 1000, 1000 + (2 << 20)),
+        Arrays.copyOfRange(dst, 7, dst.length));
+    assertEquals(2 << 20, seen.get(seen.size() - 1));
+    for (int i = 1; i < seen.size(); i++) {
+      assertTrue(seen.get(i) > seen.get(i - 1), seen.toString());
+    }
+    assertTrue(seen.size() >= 8, "reported in steps of at most 256 KiB: " + seen);
+  }
+
+  @Test
   void rangedReadsAtBoundaries() throws Exception {
     ImageReference repo = ref("app/ranges:1");
     byte[] blob = random(10_000, 2);
