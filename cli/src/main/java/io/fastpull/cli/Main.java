@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     description = "Lazy-loading container images for containerd.",
     subcommands = {LayerCommand.class, ConvertCommand.class, DaemonCommand.class,
         InstallCommand.class, UninstallCommand.class, CleanCommand.class,
-        PullCommand.class, RunCommand.class})
+        PullCommand.class, RunCommand.class, RecordCommand.class})
 public final class Main {
   private Main() {}
 

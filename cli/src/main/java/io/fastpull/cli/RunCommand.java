@@ -27,7 +27,10 @@ import picocli.CommandLine.Spec;
         + "nerdctl when installed, else ctr; stream its output with elapsed-time stamps and "
         + "print when each phase was reached.",
         "Phases (seconds since the start): pull, start (container process spawned), first-log, "
-            + "ready (--readiness-url), each --phase, exit. Exit code: the container's."})
+            + "ready (--readiness-url), each --phase, exit. Exit code: the container's.",
+        "In lazy mode it then prints, per lazy layer, what the fastpull daemon fetched (bytes, "
+            + "requests), prefetched and made reads wait for; a daemon that cannot be asked "
+            + "gives one line saying why instead."})
 final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -39,6 +42,8 @@ final class RunCommand implements Callable<Integer> {
   List<String> command = new ArrayList<>();
 
   @Mixin PullCommand.Target target = new PullCommand.Target();
+
+  @Mixin SnapshotterSocket socket = new SnapshotterSocket();
 
   @Option(names = "--mode", description = "lazy (fastpull) or normal (full pull into "
       + "containerd's overlayfs, for comparison); default ${DEFAULT-VALUE}",
@@ -89,7 +94,7 @@ final class RunCommand implements Callable<Integer> {
       o = new Runner.Options(image, command, m, target.options(spec), target.plainHttp,
           Optional.ofNullable(target.hostsDir), netHost, Optional.ofNullable(readinessUrl),
           Duration.ofSeconds(readinessTimeout), stopWhenReady, rules,
-          Optional.ofNullable(timeout).map(Duration::ofSeconds));
+          Optional.ofNullable(timeout).map(Duration::ofSeconds), socket.path, Optional.empty());
     } catch (IllegalArgumentException e) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }

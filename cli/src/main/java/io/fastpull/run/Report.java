@@ -1,7 +1,9 @@
 package io.fastpull.run;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.fastpull.control.LayerActivity;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -23,9 +25,29 @@ import java.util.Objects;
  * @param exitCode the container's exit code
  * @param phases the phases reached, earliest first
  * @param pull facts about the pull (layers, bytes), empty for an image that needed none
+ * @param layers what the fastpull daemon counted for each mounted lazy layer, base first (lazy
+ *     mode; empty otherwise)
+ * @param layersUnavailable why {@code layers} is empty although the image has lazy layers (the
+ *     daemon could not be asked), else null
  */
 public record Report(String image, Runner.Mode mode, String snapshotter, String launcher,
-    String container, int exitCode, List<Timing> phases, Map<String, Long> pull) {
+    String container, int exitCode, List<Timing> phases, Map<String, Long> pull,
+    List<Layer> layers, String layersUnavailable) {
+
+  /**
+   * One lazy layer's counters.
+   *
+   * @param index its position in the image, base first
+   * @param activity what the daemon counted since it was mounted (inlined in the JSON)
+   */
+  public record Layer(int index, @JsonUnwrapped LayerActivity activity) {
+    public Layer {
+      if (index < 0) {
+        throw new IllegalArgumentException("layer index " + index + " is negative");
+      }
+      Objects.requireNonNull(activity, "activity");
+    }
+  }
 
   /** One phase: its name and when it was reached, in seconds since the run began. */
   public record Timing(String name, double seconds) {
@@ -44,6 +66,7 @@ public record Report(String image, Runner.Mode mode, String snapshotter, String 
     Objects.requireNonNull(mode, "mode");
     phases = List.copyOf(phases);
     pull = Map.copyOf(pull);
+    layers = List.copyOf(layers);
   }
 
   /** The time a phase was reached, if it was. */
@@ -63,6 +86,47 @@ public record Report(String image, Runner.Mode mode, String snapshotter, String 
     b.append(String.format(Locale.ROOT, "%s mode, %s, exit code %d%n",
         mode.name().toLowerCase(Locale.ROOT), image, exitCode));
     return b.toString();
+  }
+
+  /**
+   * One line per lazy layer with what it fetched and how reads fared, or one line saying why the
+   * stats are unavailable; empty when there is nothing to say (normal mode, no lazy layers).
+   */
+  public String layerTable() {
+    StringBuilder b = new StringBuilder();
+    if (layersUnavailable != null) {
+      b.append("layer stats unavailable: ").append(layersUnavailable).append('\n');
+    }
+    for (Layer l : layers) {
+      LayerActivity a = l.activity();
+      b.append(String.format(Locale.ROOT, "layer %d %s: fetched %s of %s stored (%.1f%%) in %d "
+              + "requests, %d cached reads; prefetch %s %d chunks, %d hits; %d on-demand waits, "
+              + "%.1f ms; background %s%n", l.index(), shortDigest(a.blobDigest()),
+          bytes(a.fetchedBytes()), bytes(a.storedBytes()), a.fetchedPercent(),
+          a.sourceRequests(), a.cacheHits() + a.memoryHits(), a.prefetchSource(),
+          a.prefetchChunks(), a.prefetchHits(),
+          a.onDemandWaits(), a.onDemandWaitMicros() / 1000.0, bytes(a.backgroundBytes())));
+    }
+    return b.toString();
+  }
+
+  private static String shortDigest(String digest) {
+    int colon = digest.indexOf(':');
+    String hex = digest.substring(colon + 1);
+    return hex.length() > 12 ? hex.substring(0, 12) : hex;
+  }
+
+  static String bytes(long n) {
+    if (n >= 1L << 30) {
+      return String.format(Locale.ROOT, "%.1f GiB", n / (double) (1L << 30));
+    }
+    if (n >= 1L << 20) {
+      return String.format(Locale.ROOT, "%.1f MiB", n / (double) (1L << 20));
+    }
+    if (n >= 1L << 10) {
+      return String.format(Locale.ROOT, "%.1f KiB", n / (double) (1L << 10));
+    }
+    return n + " B";
   }
 
   /** Writes the report as JSON: to a temp file beside {@code file}, then renamed over it. */

@@ -1,5 +1,6 @@
 package io.fastpull.run;
 
+import io.fastpull.control.DaemonControl;
 import io.fastpull.pull.LayerResult;
 import io.fastpull.pull.Progress;
 import io.fastpull.pull.PullException;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,7 +33,8 @@ import java.util.concurrent.TimeUnit;
  * since the run began): {@code pull} (the image is in place), {@code start} (the container CLI
  * process is spawned), {@code first-log}, {@code ready} (the readiness URL answered 200), the
  * named log phases, and {@code exit}. Container output is copied to {@code out}, each line stamped with the elapsed
- * time.
+ * time. In lazy mode the fastpull daemon is then asked what each lazy layer fetched; a daemon
+ * that cannot be asked gives a reason in the report instead, never a failed run.
  *
  * <p>One run per instance; not thread-safe. The registry client stays the caller's.
  */
@@ -61,11 +64,14 @@ public final class Runner {
    * @param stopWhenReady kill the container once it is ready (for servers that never exit)
    * @param phases log phases, matched on each line until first found
    * @param timeout kill the container after this long
+   * @param snapshotterSocket the fastpull daemon's socket, asked for per-layer stats (lazy mode)
+   * @param stopAt kill the container when this log phase (one of {@code phases}) is reached
    */
   public record Options(String image, List<String> command, Mode mode, Puller.Options pull,
       List<String> plainHttp, Optional<Path> hostsDir, boolean hostNetwork,
       Optional<URI> readinessUrl, Duration readinessTimeout, boolean stopWhenReady,
-      List<PhaseRule> phases, Optional<Duration> timeout) {
+      List<PhaseRule> phases, Optional<Duration> timeout, Path snapshotterSocket,
+      Optional<String> stopAt) {
     public Options {
       Objects.requireNonNull(image, "image");
       command = List.copyOf(command);
@@ -90,13 +96,45 @@ public final class Runner {
         }
       }
       Objects.requireNonNull(timeout, "timeout");
+      Objects.requireNonNull(snapshotterSocket, "snapshotterSocket");
+      Objects.requireNonNull(stopAt, "stopAt");
+      if (stopAt.isPresent()
+          && phases.stream().noneMatch(p -> p.name().equals(stopAt.get()))) {
+        throw new IllegalArgumentException("stop phase '" + stopAt.get()
+            + "' is not one of the log phases " + phases.stream().map(PhaseRule::name).toList());
+      }
     }
 
-    /** Lazy mode, the image's command, host network, no readiness, no phases, no timeout. */
+    /**
+     * Lazy mode, the image's command, host network, no readiness, no phases, no timeout, the
+     * daemon's default socket.
+     */
     public static Options of(String image, Puller.Options pull) {
       return new Options(image, List.of(), Mode.LAZY, pull, List.of(), Optional.empty(), true,
-          Optional.empty(), Duration.ofMinutes(2), false, List.of(), Optional.empty());
+          Optional.empty(), Duration.ofMinutes(2), false, List.of(), Optional.empty(),
+          DaemonControl.DEFAULT_SOCKET, Optional.empty());
     }
+
+    public Options withSnapshotterSocket(Path socket) {
+      return new Options(image, command, mode, pull, plainHttp, hostsDir, hostNetwork,
+          readinessUrl, readinessTimeout, stopWhenReady, phases, timeout, socket, stopAt);
+    }
+
+    /** Adds log phase {@code rule} and kills the container when it is reached. */
+    public Options withStopAt(PhaseRule rule) {
+      List<PhaseRule> p = new ArrayList<>(phases);
+      p.add(rule);
+      return new Options(image, command, mode, pull, plainHttp, hostsDir, hostNetwork,
+          readinessUrl, readinessTimeout, stopWhenReady, p, timeout, snapshotterSocket,
+          Optional.of(rule.name()));
+    }
+  }
+
+  /** Called between the pull and the container start (lazy mode only). */
+  @FunctionalInterface
+  public interface PullHook {
+    /** @throws IOException to abort the run before the container starts */
+    void pulled(Puller.Result result) throws IOException;
   }
 
   private final RegistryClient registry;
@@ -104,6 +142,7 @@ public final class Runner {
   private final PrintWriter out;
   private final Clock clock;
   private final String path;
+  private PullHook pullHook = r -> {};
 
   /** @param path the PATH to look for nerdctl in (ctr otherwise) */
   public Runner(RegistryClient registry, Options options, PrintWriter out, Clock clock,
@@ -113,6 +152,12 @@ public final class Runner {
     this.out = out;
     this.clock = clock;
     this.path = path;
+  }
+
+  /** Sets what runs between the lazy pull and the container start; returns this. */
+  public Runner onPulled(PullHook hook) {
+    this.pullHook = Objects.requireNonNull(hook, "hook");
+    return this;
   }
 
   /**
@@ -134,9 +179,11 @@ public final class Runner {
     Puller.Options po = options.pull();
     String snapshotter = options.mode() == Mode.LAZY ? po.snapshotter() : "overlayfs";
     Map<String, Long> pullFacts = new LinkedHashMap<>();
+    Puller.Result pulled = null;
     if (options.mode() == Mode.LAZY) {
       try (Puller puller = Puller.open(registry, po, new StampedProgress(timeline), clock)) {
         Puller.Result r = puller.pull(image);
+        pulled = r;
         pullFacts.put("layers", (long) r.layers().size());
         pullFacts.put("lazyLayers", r.count(LayerResult.Outcome.LAZY));
         pullFacts.put("downloadedLayers", r.count(LayerResult.Outcome.DOWNLOADED));
@@ -153,15 +200,21 @@ public final class Runner {
       }
     }
     timeline.mark("pull");
+    if (pulled != null) {
+      pullHook.pulled(pulled);
+    }
 
     String id = "fastpull-run-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
     List<String> argv = launcher.run(po.address(), po.namespace(), snapshotter, image, id,
         options.hostNetwork(), options.command());
     int exit = stream(argv, timeline, true, launcher, id);
+    DaemonLayers.Stats stats = pulled == null ? DaemonLayers.Stats.NONE
+        : DaemonLayers.query(options.snapshotterSocket(), po.namespace(), pulled);
     Report report = new Report(options.image(), options.mode(), snapshotter, launcher.program,
-        id, exit, timeline.timings(), pullFacts);
+        id, exit, timeline.timings(), pullFacts, stats.layers(), stats.unavailable().orElse(null));
     out.println();
     out.print(report.table());
+    out.print(report.layerTable());
     out.flush();
     return report;
   }
@@ -185,6 +238,7 @@ public final class Runner {
     p.getOutputStream().close();
     Readiness readiness = null;
     Thread watchdog = null;
+    Thread stopper = null;
     try {
       if (container) {
         timeline.mark("start");
@@ -207,6 +261,9 @@ public final class Runner {
             for (PhaseRule rule : options.phases()) {
               if (!timeline.has(rule.name()) && rule.matches(line)) {
                 timeline.mark(rule.name());
+                if (options.stopAt().equals(Optional.of(rule.name()))) {
+                  stopper = stopper != null ? stopper : stop(launcher, id, rule.name());
+                }
               }
             }
           }
@@ -224,6 +281,9 @@ public final class Runner {
       }
       if (watchdog != null) {
         watchdog.interrupt();
+      }
+      if (stopper != null) {
+        stopper.join(TimeUnit.SECONDS.toMillis(35));
       }
       if (p.isAlive()) {
         p.destroy();
@@ -249,6 +309,18 @@ public final class Runner {
         // the container exited first
       }
     }, "fastpull-run-timeout");
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  /** Kills the container on its own thread, so its remaining output keeps being read. */
+  private Thread stop(Launcher launcher, String id, String phase) {
+    synchronized (out) {
+      out.println("fastpull run: phase " + phase + " reached, stopping the container");
+      out.flush();
+    }
+    Thread t = new Thread(() -> kill(launcher, id), "fastpull-run-stop");
     t.setDaemon(true);
     t.start();
     return t;

@@ -38,6 +38,13 @@ class RunTest {
   private static RegistryClient client;
   private static String lazyRef;
 
+  /** The per-layer stats line of a lazy run. */
+  private static final String BYTES = "\\d+(\\.\\d)? ([KMG]i)?B";
+  private static final String LAYER_LINE = "layer \\d [0-9a-f]{12}: fetched " + BYTES + " of "
+      + BYTES + " stored \\(\\d+\\.\\d%\\) in \\d+ requests, \\d+ cached reads; "
+      + "prefetch \\w+ \\d+ chunks, \\d+ hits; "
+      + "\\d+ on-demand waits, \\d+\\.\\d ms; background " + BYTES;
+
   @BeforeAll
   static void start() throws Exception {
     Node.requireRoot();
@@ -62,7 +69,12 @@ class RunTest {
     return new Runner.Options(image, command, Runner.Mode.LAZY,
         Puller.Options.defaults().withAddress(node.address).withNamespace(ns),
         List.of(node.proxy.host()), Optional.empty(), true, Optional.empty(),
-        Duration.ofSeconds(30), false, phases, Optional.of(Duration.ofSeconds(90)));
+        Duration.ofSeconds(30), false, phases, Optional.of(Duration.ofSeconds(90)),
+        daemonSocket(), Optional.empty());
+  }
+
+  private static Path daemonSocket() {
+    return node.dir.resolve("d/run/fastpull.sock");
   }
 
   private static Report run(Runner.Options o, StringWriter out) throws Exception {
@@ -111,6 +123,7 @@ class RunTest {
   void commandLineRunPrintsTheTableAndWritesJson() throws Exception {
     Path json = dir.resolve("cli/run.json");
     Node.CtrResult r = Node.fastpull("run", "--address", node.address.toString(), "-n", "cli",
+        "--snapshotter-socket", daemonSocket().toString(),
         "--plain-http", node.proxy.host(), "--phase", "started=hello", "--output-json",
         json.toString(), lazyRef, "--", "/bin/sh", "-c", "echo hello; exit 4");
     assertEquals(4, r.exit(), r.output());
@@ -123,6 +136,68 @@ class RunTest {
     tree.get("phases").forEach(p -> names.add(p.get("name").asText()));
     assertTrue(names.containsAll(List.of("pull", "start", "first-log", "started", "exit")),
         names::toString);
+    assertEquals(3, tree.get("layers").size(), tree::toString);
+    assertTrue(tree.get("layers").get(0).get("blobDigest").asText().startsWith("sha256:"),
+        tree::toString);
+    assertEquals(3, r.output().lines().filter(l -> l.matches(LAYER_LINE)).count(), r.output());
+  }
+
+  @Test
+  void lazyRunPrintsWhatEachLazyLayerFetched() throws Exception {
+    StringWriter out = new StringWriter();
+    Report report = run(options(lazyRef, "stats", List.of("/bin/cat", "/etc/greeting",
+        "/models/config.json"), List.of()), out);
+    String text = out.toString();
+    assertEquals(0, report.exitCode(), text);
+    assertEquals(null, report.layersUnavailable(), text);
+    assertEquals(List.of(0, 1, 2), report.layers().stream().map(Report.Layer::index).toList(),
+        text);
+    List<String> lines = text.lines().filter(l -> l.matches(LAYER_LINE)).toList();
+    assertEquals(3, lines.size(), text);
+    for (Report.Layer l : report.layers()) {
+      assertTrue(l.activity().storedBytes() > 0 && l.activity().chunkCount() > 0, l::toString);
+    }
+    long reads = report.layers().stream().mapToLong(l -> l.activity().fetchedBytes()
+        + l.activity().cacheHits() + l.activity().memoryHits() + l.activity().prefetchHits())
+        .sum();
+    assertTrue(reads > 0, text);
+
+    Path json = dir.resolve("stats/report.json");
+    report.writeJson(json);
+    JsonNode layer = new ObjectMapper().readTree(json.toFile()).get("layers").get(1);
+    assertEquals(1, layer.get("index").asInt());
+    assertEquals(report.layers().get(1).activity().blobDigest(), layer.get("blobDigest").asText());
+    for (String f : List.of("storedBytes", "fetchedBytes", "sourceRequests", "prefetchSource",
+        "prefetchChunks", "prefetchHits", "onDemandWaits", "onDemandWaitMicros",
+        "backgroundBytes")) {
+      assertTrue(layer.has(f), () -> f + " missing in " + layer);
+    }
+    System.out.println("sample lazy run layer stats:\n" + report.layerTable());
+  }
+
+  @Test
+  void unreachableOrOlderDaemonGivesOneLineAndTheRunGoesOn() throws Exception {
+    Runner.Options base = options(lazyRef, "nostats", List.of("/bin/cat", "/etc/greeting"),
+        List.of());
+    Path nowhere = dir.resolve("nowhere.sock");
+    StringWriter out = new StringWriter();
+    Report report = run(base.withSnapshotterSocket(nowhere), out);
+    assertEquals(0, report.exitCode(), out::toString);
+    assertEquals(List.of(), report.layers());
+    List<String> said = out.toString().lines()
+        .filter(l -> l.startsWith("layer stats unavailable: ")).toList();
+    assertEquals(1, said.size(), out::toString);
+    assertTrue(said.get(0).contains(nowhere.toString()), said::toString);
+
+    // containerd's socket answers gRPC but has no fastpull control service, like an old daemon
+    StringWriter old = new StringWriter();
+    Report oldReport = run(base.withSnapshotterSocket(node.address), old);
+    assertEquals(0, oldReport.exitCode(), old::toString);
+    assertTrue(oldReport.layersUnavailable().contains("no control service"),
+        oldReport::layersUnavailable);
+    assertTrue(old.toString().contains("layer stats unavailable: "), old::toString);
+    JsonNode tree = new ObjectMapper().valueToTree(oldReport);
+    assertEquals(oldReport.layersUnavailable(), tree.get("layersUnavailable").asText());
   }
 
   @Test
@@ -136,7 +211,8 @@ class RunTest {
     Runner.Options o = new Runner.Options(base.image(), base.command(), base.mode(), base.pull(),
         base.plainHttp(), base.hostsDir(), true,
         Optional.of(URI.create("http://127.0.0.1:" + port + "/greeting")),
-        Duration.ofSeconds(60), true, List.of(), Optional.of(Duration.ofSeconds(90)));
+        Duration.ofSeconds(60), true, List.of(), Optional.of(Duration.ofSeconds(90)),
+        base.snapshotterSocket(), Optional.empty());
     StringWriter out = new StringWriter();
     Report report = run(o, out);
     assertTrue(report.seconds("ready").isPresent(), out::toString);
@@ -152,12 +228,15 @@ class RunTest {
         List.of());
     Runner.Options o = new Runner.Options(base.image(), base.command(), Runner.Mode.NORMAL,
         base.pull(), base.plainHttp(), base.hostsDir(), true, Optional.empty(),
-        Duration.ofSeconds(30), false, List.of(), base.timeout());
+        Duration.ofSeconds(30), false, List.of(), base.timeout(), base.snapshotterSocket(),
+        Optional.empty());
     StringWriter out = new StringWriter();
     Report report = run(o, out);
     assertEquals(0, report.exitCode(), out::toString);
     assertEquals("overlayfs", report.snapshotter());
     assertTrue(out.toString().contains("] hello from a lazy layer"), out::toString);
+    assertEquals(List.of(), report.layers());
+    assertTrue(!out.toString().contains("layer stats"), out::toString);
   }
 
   @Test

@@ -43,10 +43,10 @@ final class ConfigValues {
         b.metricsAddress(address(string(value)));
         break;
       case "lazy":
-        if (!(value instanceof Boolean)) {
-          throw new IllegalArgumentException("expected true or false, got " + value);
-        }
-        b.lazy((Boolean) value);
+        b.lazy(bool(value));
+        break;
+      case "background_fetch":
+        b.backgroundFetch(bool(value));
         break;
       case "hosts_dir":
         String h = string(value);
@@ -73,7 +73,7 @@ final class ConfigValues {
         throw new IllegalArgumentException(
             "unknown key (known: root, socket, socket_group, cache_size, mount_timeout,"
                 + " shutdown_timeout, log_level, metrics_address, lazy, hosts_dir, docker_config,"
-                + " plain_http, read_timeout)");
+                + " plain_http, read_timeout, background_fetch)");
     }
   }
 
@@ -121,6 +121,13 @@ final class ConfigValues {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("bad address \"" + s + "\" (use HOST:PORT or \"disabled\")");
     }
+  }
+
+  private static boolean bool(Object value) {
+    if (!(value instanceof Boolean)) {
+      throw new IllegalArgumentException("expected true or false, got " + value);
+    }
+    return (Boolean) value;
   }
 
   private static String string(Object value) {

@@ -21,6 +21,7 @@ import java.util.Optional;
  * socket = "/run/fastpull/fastpull.sock" # containerd's proxy_plugins address
  * socket_group = "containerd"            # optional: socket 0660 for this group (else 0600)
  * cache_size = "10GiB"                   # chunk cache budget (bytes or K/M/G/TiB suffix)
+ * background_fetch = true                # fill mounted layers up to half the cache whole
  * mount_timeout = "30s"                  # how long a remote layer mount may take
  * shutdown_timeout = "10s"               # grace for in-flight calls on shutdown
  * log_level = "info"
@@ -42,7 +43,8 @@ public record DaemonConfig(
     Optional<Path> hostsDir,
     Optional<Path> dockerConfig,
     List<String> plainHttp,
-    Duration readTimeout) {
+    Duration readTimeout,
+    boolean backgroundFetch) {
 
   public static final Path DEFAULT_ROOT = Path.of("/var/lib/fastpull");
   public static final Path DEFAULT_SOCKET = Path.of("/run/fastpull/fastpull.sock");
@@ -95,6 +97,7 @@ public record DaemonConfig(
     b.dockerConfig = dockerConfig;
     b.plainHttp = plainHttp;
     b.readTimeout = readTimeout;
+    b.backgroundFetch = backgroundFetch;
     return b;
   }
 
@@ -144,8 +147,18 @@ public record DaemonConfig(
     private Optional<Path> dockerConfig = Optional.of(Path.of("/root/.docker/config.json"));
     private List<String> plainHttp = List.of();
     private Duration readTimeout = Duration.ofSeconds(30);
+    private boolean backgroundFetch = true;
 
     private Builder() {}
+
+    /**
+     * Whether a mounted lazy layer whose content takes at most half the chunk cache is fetched
+     * whole in the background (after its prefetch, yielding to reads).
+     */
+    public Builder backgroundFetch(boolean backgroundFetch) {
+      this.backgroundFetch = backgroundFetch;
+      return this;
+    }
 
     /** Whether lazy layers are mounted (true) or every layer is unpacked by containerd. */
     public Builder lazy(boolean lazy) {
@@ -221,7 +234,7 @@ public record DaemonConfig(
     public DaemonConfig build() {
       return new DaemonConfig(
           root, socket, socketGroup, cacheSizeBytes, mountTimeout, shutdownTimeout, logLevel,
-          metricsAddress, lazy, hostsDir, dockerConfig, plainHttp, readTimeout);
+          metricsAddress, lazy, hostsDir, dockerConfig, plainHttp, readTimeout, backgroundFetch);
     }
   }
 

@@ -61,7 +61,7 @@ final class RemoteStack implements AutoCloseable {
       });
       FetchOptions fetch = FetchOptions.defaults().withReadTimeout(config.readTimeout());
       FuseLayerMounter mounter = new FuseLayerMounter(client, cache, fetch, MountOptions.defaults(),
-          fetchers, clock, config.root().resolve("layers"));
+          fetchers, clock, config.root().resolve("layers"), config.backgroundFetch());
       DirectoryChunkCache c = cache;
       metrics.gauge("fastpull_cache_hits", "Chunk cache hits.", () -> c.stats().hits());
       metrics.gauge("fastpull_cache_misses", "Chunk cache misses.", () -> c.stats().misses());
@@ -71,6 +71,7 @@ final class RemoteStack implements AutoCloseable {
           () -> c.stats().bytesEvicted());
       metrics.gauge("fastpull_fetched_bytes", "Bytes fetched from registries by mounted layers.",
           mounter::bytesFetched);
+      LayerMetrics.register(metrics, mounter);
       return new RemoteStack(client, cache, fetchers, mounter);
     } catch (IOException | RuntimeException e) {
       if (fetchers != null) {

@@ -1,6 +1,7 @@
 package io.fastpull.grpc;
 
 import io.fastpull.metrics.MetricsRegistry;
+import io.fastpull.remote.LazyLayers;
 import io.fastpull.snapshot.Snapshotter;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -22,7 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * containerd's snapshots gRPC service on a Unix socket. Serving starts in {@link #start}. {@link
+ * containerd's snapshots gRPC service, and beside it fastpull's control service (status and access
+ * traces of the lazy layers the snapshotter's mounter has mounted, when it is a {@link
+ * LazyLayers}), on one Unix socket. Serving starts in {@link #start}. {@link
  * #close()} stops accepting calls, lets in-flight calls finish up to the grace period, then
  * cancels the rest and removes the socket; idempotent. Thread-safe.
  */
@@ -63,14 +66,16 @@ public final class SnapshotsServer implements AutoCloseable {
     UnixSocket.prepare(socket, group);
     EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+    CallMetrics callMetrics = new CallMetrics(metrics, clock);
+    LazyLayers layers = snapshotter.layerMounter() instanceof LazyLayers l ? l : LazyLayers.none();
     Server server =
         NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toAbsolutePath().toString()))
             .channelType(EpollServerDomainSocketChannel.class)
             .bossEventLoopGroup(boss)
             .workerEventLoopGroup(workers)
             .executor(executor)
-            .addService(ServerInterceptors.intercept(
-                new SnapshotsService(snapshotter), new CallMetrics(metrics, clock)))
+            .addService(ServerInterceptors.intercept(new SnapshotsService(snapshotter), callMetrics))
+            .addService(ServerInterceptors.intercept(new ControlService(layers), callMetrics))
             .build();
     try {
       server.start();

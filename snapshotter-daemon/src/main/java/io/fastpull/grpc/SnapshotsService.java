@@ -1,5 +1,7 @@
 package io.fastpull.grpc;
 
+import static io.fastpull.grpc.Statuses.unary;
+
 import com.google.protobuf.Empty;
 import io.fastpull.proto.containerd.snapshots.v1.CleanupRequest;
 import io.fastpull.proto.containerd.snapshots.v1.CommitSnapshotRequest;
@@ -19,20 +21,14 @@ import io.fastpull.proto.containerd.snapshots.v1.UsageRequest;
 import io.fastpull.proto.containerd.snapshots.v1.UsageResponse;
 import io.fastpull.proto.containerd.snapshots.v1.ViewSnapshotRequest;
 import io.fastpull.proto.containerd.snapshots.v1.ViewSnapshotResponse;
-import io.fastpull.snapshot.SnapshotException;
 import io.fastpull.snapshot.Snapshotter;
 import io.fastpull.snapshot.Usage;
-import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** containerd's Snapshots service as a thin adapter over a {@link Snapshotter}. */
 final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
-  private static final Logger log = LoggerFactory.getLogger(SnapshotsService.class);
   // containerd's own service streams List in batches of this size
   private static final int LIST_BATCH = 100;
 
@@ -40,11 +36,6 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
 
   SnapshotsService(Snapshotter snapshotter) {
     this.snapshotter = snapshotter;
-  }
-
-  @FunctionalInterface
-  private interface Call<T> {
-    T run() throws SnapshotException, IOException;
   }
 
   @Override
@@ -115,7 +106,7 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
       }
       out.onCompleted();
     } catch (Exception e) {
-      out.onError(status("List", String.join(" | ", r.getFiltersList()), e));
+      out.onError(Statuses.of("List", String.join(" | ", r.getFiltersList()), e));
     }
   }
 
@@ -133,48 +124,5 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
       snapshotter.cleanup();
       return Empty.getDefaultInstance();
     });
-  }
-
-  private static <T> void unary(String method, String key, StreamObserver<T> out, Call<T> call) {
-    T result;
-    try {
-      result = call.run();
-    } catch (Exception e) {
-      out.onError(status(method, key, e));
-      return;
-    }
-    out.onNext(result);
-    out.onCompleted();
-  }
-
-  /** The one translation of snapshot errors to gRPC status codes. */
-  private static RuntimeException status(String method, String key, Exception e) {
-    if (e instanceof SnapshotException) {
-      SnapshotException se = (SnapshotException) e;
-      log.debug("call refused method={} key={} code={} error={}", method, key, se.code(), se.getMessage());
-      return code(se.code()).withDescription(se.getMessage()).asRuntimeException();
-    }
-    if (e instanceof IllegalStateException) {
-      log.warn("call while closing method={} key={} error={}", method, key, e.getMessage());
-      return Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException();
-    }
-    log.error("call failed method={} key={}", method, key, e);
-    Status s = e instanceof IOException ? Status.INTERNAL : Status.UNKNOWN;
-    return s.withDescription(method + " " + key + ": " + e).asRuntimeException();
-  }
-
-  private static Status code(SnapshotException.Code code) {
-    switch (code) {
-      case NOT_FOUND:
-        return Status.NOT_FOUND;
-      case ALREADY_EXISTS:
-        return Status.ALREADY_EXISTS;
-      case FAILED_PRECONDITION:
-        return Status.FAILED_PRECONDITION;
-      case INVALID_ARGUMENT:
-        return Status.INVALID_ARGUMENT;
-      default:
-        return Status.UNAVAILABLE;
-    }
   }
 }

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * Named metrics of one process, rendered in Prometheus text format by {@link #scrape()}.
@@ -35,6 +36,17 @@ public final class MetricsRegistry {
   /** A gauge read from {@code value} at each scrape. */
   public void gauge(String name, String help, LongSupplier value) {
     register(name, GaugeFamily.class, () -> new GaugeFamily(name, help, value));
+  }
+
+  /**
+   * Gauges with labels, read from {@code values} at each scrape: one series per entry, keyed by
+   * its label values (in {@code labelNames} order). For things that come and go, such as
+   * mounted layers.
+   */
+  public void gaugeFamily(String name, String help, Supplier<Map<List<String>, Long>> values,
+      String... labelNames) {
+    register(name, LabeledGaugeFamily.class,
+        () -> new LabeledGaugeFamily(name, help, List.of(labelNames), values));
   }
 
   /** The Prometheus text exposition (format 0.0.4) of every metric. */
@@ -88,6 +100,27 @@ public final class MetricsRegistry {
       out.append("# HELP ").append(name).append(' ').append(help).append('\n');
       out.append("# TYPE ").append(name).append(" gauge\n");
       out.append(name).append(' ').append(value.getAsLong()).append('\n');
+    }
+  }
+
+  private static final class LabeledGaugeFamily extends Family<Void> {
+    private final Supplier<Map<List<String>, Long>> values;
+
+    LabeledGaugeFamily(String name, String help, List<String> labelNames,
+        Supplier<Map<List<String>, Long>> values) {
+      super(name, help, labelNames);
+      this.values = values;
+    }
+
+    @Override
+    void write(StringBuilder out) {
+      out.append("# HELP ").append(name).append(' ').append(help).append('\n');
+      out.append("# TYPE ").append(name).append(" gauge\n");
+      Map<List<String>, Long> sorted =
+          new java.util.TreeMap<>(java.util.Comparator.comparing(List::toString));
+      sorted.putAll(values.get());
+      sorted.forEach((k, v) -> out.append(name).append(labels(k, null, null)).append(' ')
+          .append(v).append('\n'));
     }
   }
 

@@ -5,6 +5,7 @@ import io.fastpull.registry.Digest;
 import io.fastpull.registry.ImageReference;
 import io.fastpull.registry.RegistryClient;
 import java.io.IOException;
+import java.util.function.IntConsumer;
 
 /**
  * The stored bytes of one blob, read with HTTP range requests through the shared registry client
@@ -27,6 +28,12 @@ final class RegistryChunkSource implements ChunkSource {
   @Override
   public void read(long offset, byte[] dst, int dstOff, int len) throws IOException {
     client.readBlobRange(repo, blob, offset, dst, dstOff, len);
+  }
+
+  @Override
+  public void read(long offset, byte[] dst, int dstOff, int len, IntConsumer arrived)
+      throws IOException {
+    client.readBlobRange(repo, blob, offset, dst, dstOff, len, arrived);
   }
 
   @Override

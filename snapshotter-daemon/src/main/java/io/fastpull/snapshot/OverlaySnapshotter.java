@@ -33,6 +33,7 @@ final class OverlaySnapshotter implements Snapshotter {
   private final SnapshotDirs dirs;
   private final OverlayMounts overlay;
   private final RemoteLayers remote;
+  private final LayerMounter mounter;
   private final RemoteLayerPolicy policy;
   private final Clock clock;
   private volatile boolean closed;
@@ -43,6 +44,7 @@ final class OverlaySnapshotter implements Snapshotter {
     this.dirs = dirs;
     this.overlay = new OverlayMounts(dirs);
     this.remote = new RemoteLayers(mounter);
+    this.mounter = mounter;
     this.policy = policy;
     this.clock = clock;
   }
@@ -250,6 +252,11 @@ final class OverlaySnapshotter implements Snapshotter {
   @Override
   public int mountedLayers() {
     return remote.count();
+  }
+
+  @Override
+  public LayerMounter layerMounter() {
+    return mounter;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.fastpull.daemon;
 
 import io.fastpull.proto.containerd.snapshots.v1.SnapshotsGrpc;
+import io.fastpull.proto.control.v1.ControlGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
@@ -24,6 +25,11 @@ final class DaemonClient implements AutoCloseable {
         .usePlaintext()
         .build();
     calls = new Calls(SnapshotsGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS));
+  }
+
+  /** fastpull's control service on the same socket, with a fresh deadline. */
+  ControlGrpc.ControlBlockingStub control() {
+    return ControlGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
   }
 
   @Override

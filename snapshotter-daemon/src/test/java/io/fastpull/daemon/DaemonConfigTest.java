@@ -1,6 +1,7 @@
 package io.fastpull.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,6 +55,15 @@ class DaemonConfigTest {
     assertEquals(1024, load("cache_size = 1024").cacheSizeBytes());
     assertEquals(10L << 30, load("cache_size = \"10GiB\"").cacheSizeBytes());
     assertEquals(Optional.empty(), load("metrics_address = \"disabled\"").metricsAddress());
+  }
+
+  @Test
+  void backgroundFetchIsOnUnlessTurnedOff() throws IOException {
+    assertTrue(load("").backgroundFetch());
+    assertFalse(load("background_fetch = false").backgroundFetch());
+    IOException bad = assertThrows(IOException.class, () -> load("background_fetch = \"no\""));
+    assertTrue(bad.getMessage().contains("background_fetch") && bad.getMessage().contains("no"),
+        bad.getMessage());
   }
 
   @Test

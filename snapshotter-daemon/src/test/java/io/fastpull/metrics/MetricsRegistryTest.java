@@ -26,6 +26,19 @@ class MetricsRegistryTest {
   }
 
   @Test
+  void labeledGaugesAreReadAtEachScrape() {
+    MetricsRegistry r = new MetricsRegistry();
+    java.util.Map<java.util.List<String>, Long> now = new java.util.HashMap<>();
+    r.gaugeFamily("fp_layer_bytes", "Bytes per layer.", () -> now, "layer");
+    assertEquals("# HELP fp_layer_bytes Bytes per layer.\n# TYPE fp_layer_bytes gauge\n",
+        r.scrape());
+    now.put(java.util.List.of("sha256:b"), 2L);
+    now.put(java.util.List.of("sha256:a"), 1L);
+    assertTrue(r.scrape().endsWith("fp_layer_bytes{layer=\"sha256:a\"} 1\n"
+        + "fp_layer_bytes{layer=\"sha256:b\"} 2\n"), r.scrape());
+  }
+
+  @Test
   void misuseIsRejected() {
     MetricsRegistry r = new MetricsRegistry();
     Counter c = r.counter("a_total", "A.", "x");
