@@ -29,10 +29,12 @@ import java.util.Objects;
  *     mode; empty otherwise)
  * @param layersUnavailable why {@code layers} is empty although the image has lazy layers (the
  *     daemon could not be asked), else null
+ * @param startedAtMillis the wall-clock time (ms since the epoch) that phase times count from,
+ *     so that other records (e.g. a byte counter's samples) can be lined up with the phases
  */
 public record Report(String image, Runner.Mode mode, String snapshotter, String launcher,
     String container, int exitCode, List<Timing> phases, Map<String, Long> pull,
-    List<Layer> layers, String layersUnavailable) {
+    List<Layer> layers, String layersUnavailable, long startedAtMillis) {
 
   /**
    * One lazy layer's counters.

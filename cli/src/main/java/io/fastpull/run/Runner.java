@@ -211,7 +211,8 @@ public final class Runner {
     DaemonLayers.Stats stats = pulled == null ? DaemonLayers.Stats.NONE
         : DaemonLayers.query(options.snapshotterSocket(), po.namespace(), pulled);
     Report report = new Report(options.image(), options.mode(), snapshotter, launcher.program,
-        id, exit, timeline.timings(), pullFacts, stats.layers(), stats.unavailable().orElse(null));
+        id, exit, timeline.timings(), pullFacts, stats.layers(), stats.unavailable().orElse(null),
+        timeline.startMillis());
     out.println();
     out.print(report.table());
     out.print(report.layerTable());

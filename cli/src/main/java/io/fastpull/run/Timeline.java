@@ -21,6 +21,11 @@ final class Timeline {
     this.start = clock.millis();
   }
 
+  /** The start, in the clock's milliseconds (since the epoch for the system clock). */
+  long startMillis() {
+    return start;
+  }
+
   /** Milliseconds since the start. */
   long elapsedMillis() {
     return clock.millis() - start;
