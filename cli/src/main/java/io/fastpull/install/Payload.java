@@ -134,6 +134,7 @@ final class Payload {
         # log_level = "info"                     # trace, debug, info, warn or error
         # metrics_address = "127.0.0.1:9102"     # or "disabled"
         # lazy = true                            # false: containerd unpacks every layer
+        # background_fetch = true                # fetch whole lazy layers after startup
         # hosts_dir = "/etc/containerd/certs.d"  # registry hosts.toml files, as containerd's
         # docker_config = "/root/.docker/config.json"
         # plain_http = []                        # registries over plain HTTP, e.g. ["127.0.0.1:5000"]
