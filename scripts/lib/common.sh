@@ -291,11 +291,16 @@ ensure_built() {
   if [ -f "$jar" ] && [ -z "$(find "$FP_REPO" -path "$FP_REPO/*/target" -prune -o \
         \( -name '*.java' -o -name pom.xml -o -name '*.proto' \) -newer "$jar" -print -quit)" ]; then
     say "build is up to date ($jar)"
-    return 0
+  else
+    say "building (mvn -B -ntp -DskipTests install; log $1)"
+    (cd "$FP_REPO" && mvn -B -ntp -DskipTests install) >"$1" 2>&1 \
+      || { tail -n 30 "$1" >&2; die "the build failed; log: $1"; }
   fi
-  say "building (mvn -B -ntp -DskipTests install; log $1)"
-  (cd "$FP_REPO" && mvn -B -ntp -DskipTests install) >"$1" 2>&1 \
-    || { tail -n 30 "$1" >&2; die "the build failed; log: $1"; }
+  # The class-sharing archive the launcher maps at start (a stale one is ignored by it).
+  if [ ! -f "$FP_REPO/cli/target/fastpull.jsa" ] \
+      || [ -n "$(find "$jar" -newer "$FP_REPO/cli/target/fastpull.jsa" -print -quit)" ]; then
+    "$FP_REPO/scripts/build-cds" >>"$1" 2>&1 || true
+  fi
 }
 
 # has_command CMD: true when `fastpull CMD` exists in this build.

@@ -51,6 +51,8 @@ final class ContainerdConnection implements AutoCloseable {
     this.channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(address.toString()))
         .channelType(EpollDomainSocketChannel.class)
         .eventLoopGroup(group)
+        // gRPC asks for TCP keepalive, which a Unix socket does not have (Netty warns): unset it
+        .withOption(io.grpc.netty.shaded.io.netty.channel.ChannelOption.SO_KEEPALIVE, null)
         .usePlaintext()
         .maxInboundMessageSize(64 << 20)
         .build();
@@ -59,10 +61,15 @@ final class ContainerdConnection implements AutoCloseable {
 
   /** @throws PullException CONTAINERD_UNAVAILABLE when the socket does not exist */
   static ContainerdConnection open(Path address, String namespace) throws PullException {
+    requireSocket(address);
+    return new ContainerdConnection(address, namespace);
+  }
+
+  /** @throws PullException CONTAINERD_UNAVAILABLE when the socket does not exist */
+  static void requireSocket(Path address) throws PullException {
     if (!Files.exists(address)) {
       throw unavailable(address, "no socket there", null);
     }
-    return new ContainerdConnection(address, namespace);
   }
 
   /** Sends {@code lease} (or no lease) on every later call. */

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -128,28 +129,29 @@ public final class Puller implements AutoCloseable {
   private final Options options;
   private final Progress progress;
   private final Clock clock;
-  private final ContainerdConnection containerd;
-  private final ContentStore content;
+  private final BackgroundConnection connection;
+  /** Set by the first pull once the connection is made. */
+  private ContainerdConnection containerd;
+  private ContentStore content;
 
   private Puller(RegistryClient registry, Options options, Progress progress, Clock clock,
-      ContainerdConnection containerd) {
+      BackgroundConnection connection) {
     this.registry = registry;
     this.options = options;
     this.progress = progress;
     this.clock = clock;
-    this.containerd = containerd;
-    this.content = new ContentStore(containerd);
+    this.connection = connection;
   }
 
   /**
-   * Connects to containerd (the registry client stays the caller's).
+   * Starts connecting to containerd in the background (the registry client stays the caller's).
    *
    * @throws PullException CONTAINERD_UNAVAILABLE when the socket does not exist
    */
   public static Puller open(RegistryClient registry, Options options, Progress progress,
       Clock clock) throws PullException {
     return new Puller(registry, options, progress, clock,
-        ContainerdConnection.open(options.address(), options.namespace()));
+        BackgroundConnection.start(options.address(), options.namespace()));
   }
 
   /**
@@ -168,12 +170,38 @@ public final class Puller implements AutoCloseable {
       throw new PullException(PullException.Kind.INVALID_ARGUMENT, e.getMessage(), e);
     }
     String name = ref.toString();
+    // containerd's part of the pull needs nothing from the registry until the content is stored:
+    // its lease is made meanwhile, on the connection's thread.
+    CompletableFuture<String> leasing = connection.submit(this::createLease);
+    Resolved resolved;
+    try {
+      resolved = resolve(ref, name);
+    } catch (IOException | RuntimeException e) {
+      dropLease(leasing);
+      throw e;
+    }
+    containerd = connection.await();
+    if (content == null) {
+      content = new ContentStore(containerd);
+    }
+    String lease = BackgroundConnection.await(leasing);
+    containerd.useLease(Optional.of(lease));
+    try {
+      return storeAndUnpack(ref, name, resolved, start);
+    } finally {
+      deleteLease(containerd, lease);
+    }
+  }
+
+  /** What the registry says about an image: its top manifest, the platform's one and config. */
+  private record Resolved(ManifestContent top, ManifestContent image, byte[] config,
+      List<String> diffIds) {}
+
+  private Resolved resolve(ImageReference ref, String name) throws IOException {
     ManifestContent top = registry(() -> registry.fetchManifest(ref), name);
-    List<Descriptor> indexManifests = List.of();
     ManifestContent mc = top;
     if (top.isIndex()) {
       Index index = top.index();
-      indexManifests = index.manifests();
       Descriptor chosen = index.select(options.platform()).orElseThrow(() -> new PullException(
           PullException.Kind.IMAGE_NOT_FOUND, name + " has no image for " + options.platform()
               + " (it has " + index.manifests().stream().map(d -> String.valueOf(d.platform()))
@@ -192,60 +220,80 @@ public final class Puller implements AutoCloseable {
     if (layers.isEmpty()) {
       throw new PullException(PullException.Kind.BAD_IMAGE, name + " has no layers");
     }
-    List<String> chain = ChainIds.of(diffIds);
-    String topChain = chain.get(chain.size() - 1);
     progress.resolved(name, mc.descriptor(), layers.size(),
         layers.stream().mapToLong(Descriptor::size).sum());
-
-    String lease = createLease();
-    try {
-      Map<String, String> source = Labels.source(ref);
-      store(manifest.config(), config, merge(source,
-          Labels.config(options.snapshotter(), topChain)));
-      store(mc.descriptor(), mc.bytes(), merge(source,
-          Labels.manifest(manifest.config(), layers)));
-      if (top.isIndex()) {
-        store(top.descriptor(), top.bytes(), merge(source, Labels.index(indexManifests)));
-      }
-      LayerUnpacker unpacker = new LayerUnpacker(containerd, content, registry,
-          options.snapshotter(), progress, clock);
-      List<LayerResult> results = new ArrayList<>();
-      for (int i = 0; i < layers.size(); i++) {
-        results.add(unpacker.unpack(ref, i, layers.get(i), diffIds.get(i), chain.get(i),
-            i == 0 ? "" : chain.get(i - 1),
-            Labels.snapshot(chain.get(i), name, ref, mc.descriptor(), layers, i)));
-      }
-      progress.step("writing image record " + name);
-      putImage(name, top.descriptor());
-      Result r = new Result(name, top.descriptor(), mc.descriptor(), topChain, results,
-          Duration.ofMillis(clock.millis() - start));
-      log.debug("pulled image={} layers={} downloaded={}", name, layers.size(),
-          r.bytesDownloaded());
-      return r;
-    } finally {
-      deleteLease(lease);
-    }
+    return new Resolved(top, mc, config, diffIds);
   }
 
-  private String createLease() throws PullException {
+  /** Stores the image's content and snapshots in containerd, under the current lease. */
+  private Result storeAndUnpack(ImageReference ref, String name, Resolved resolved, long start)
+      throws IOException {
+    ManifestContent top = resolved.top();
+    ManifestContent mc = resolved.image();
+    Manifest manifest = mc.manifest();
+    byte[] config = resolved.config();
+    List<String> diffIds = resolved.diffIds();
+    List<Descriptor> layers = manifest.layers();
+    List<Descriptor> indexManifests = top.isIndex() ? top.index().manifests() : List.of();
+    List<String> chain = ChainIds.of(diffIds);
+    String topChain = chain.get(chain.size() - 1);
+    Map<String, String> source = Labels.source(ref);
+    store(manifest.config(), config, merge(source,
+        Labels.config(options.snapshotter(), topChain)));
+    store(mc.descriptor(), mc.bytes(), merge(source,
+        Labels.manifest(manifest.config(), layers)));
+    if (top.isIndex()) {
+      store(top.descriptor(), top.bytes(), merge(source, Labels.index(indexManifests)));
+    }
+    LayerUnpacker unpacker = new LayerUnpacker(containerd, content, registry,
+        options.snapshotter(), progress, clock);
+    List<LayerResult> results = new ArrayList<>();
+    for (int i = 0; i < layers.size(); i++) {
+      results.add(unpacker.unpack(ref, i, layers.get(i), diffIds.get(i), chain.get(i),
+          i == 0 ? "" : chain.get(i - 1),
+          Labels.snapshot(chain.get(i), name, ref, mc.descriptor(), layers, i)));
+    }
+    progress.step("writing image record " + name);
+    putImage(name, top.descriptor());
+    Result r = new Result(name, top.descriptor(), mc.descriptor(), topChain, results,
+        Duration.ofMillis(clock.millis() - start));
+    log.debug("pulled image={} layers={} downloaded={}", name, layers.size(),
+        r.bytesDownloaded());
+    return r;
+  }
+
+  /** Runs on the connection's thread; does not touch this puller's state. */
+  private String createLease(ContainerdConnection c) throws PullException {
     String id = "fastpull-pull-" + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(),
         36);
     String expire = clock.instant().plus(options.leaseExpiry()).truncatedTo(ChronoUnit.SECONDS)
         .toString();
     try {
-      containerd.leases().create(CreateRequest.newBuilder().setId(id)
+      c.leases().create(CreateRequest.newBuilder().setId(id)
           .putLabels(Labels.GC_EXPIRE, expire).build());
     } catch (StatusRuntimeException e) {
-      throw containerd.failure("creating lease", e);
+      throw c.failure("creating lease", e);
     }
-    containerd.useLease(Optional.of(id));
     return id;
   }
 
-  private void deleteLease(String id) {
-    containerd.useLease(Optional.empty());
+  /**
+   * After a failed resolve: deletes the lease once it exists. A failure to make it is not
+   * reported (the resolve failure is the one the caller sees).
+   */
+  private void dropLease(CompletableFuture<String> leasing) {
     try {
-      containerd.leases().delete(DeleteRequest.newBuilder().setId(id).build());
+      String id = BackgroundConnection.await(leasing);
+      deleteLease(connection.await(), id);
+    } catch (IOException | RuntimeException e) {
+      log.debug("no lease to drop after a failed resolve: {}", e.toString());
+    }
+  }
+
+  private void deleteLease(ContainerdConnection c, String id) {
+    c.useLease(Optional.empty());
+    try {
+      c.leases().delete(DeleteRequest.newBuilder().setId(id).build());
     } catch (StatusRuntimeException e) {
       // It expires on its own (gc.expire); nothing is lost but disk until then.
       log.warn("deleting lease failed lease={} error={}", id, e.getStatus());
@@ -302,6 +350,6 @@ public final class Puller implements AutoCloseable {
 
   @Override
   public void close() {
-    containerd.close();
+    connection.close();
   }
 }

@@ -42,9 +42,22 @@ final class JnrFuseMount extends FuseStubFS {
   private final ConcurrentLinkedQueue<byte[]> buffers = new ConcurrentLinkedQueue<>();
 
   JnrFuseMount(LayerFs fs, int maxRead) {
+    this(fs, fs.layerId(), maxRead);
+  }
+
+  private JnrFuseMount(LayerFs fs, String layerId, int maxRead) {
     this.fs = fs;
-    this.layerId = fs.layerId();
+    this.layerId = layerId;
     this.maxRead = maxRead;
+  }
+
+  /**
+   * Builds and drops one binding that is never mounted: jnr-fuse's constructor loads libfuse and
+   * generates the native stub of every callback, about 150 ms the first time in a JVM and cached
+   * for every later binding. Mounts nothing and starts no thread.
+   */
+  static void warmUp() {
+    new JnrFuseMount(null, "warm-up", 4096);
   }
 
   CountDownLatch initialized() {

@@ -66,6 +66,22 @@ public final class LayerMounter {
   }
 
   /**
+   * Prepares the FUSE binding (loads libfuse, generates the native callback stubs) so that the
+   * first {@link #mount} of this JVM does not pay for it. Optional: a mount does the same work
+   * when it was not done. Mounts nothing; safe to call from any thread, any number of times (only
+   * the first call costs).
+   *
+   * @throws IOException if libfuse cannot be loaded (the first mount would fail the same way)
+   */
+  public static void warmUp() throws IOException {
+    try {
+      JnrFuseMount.warmUp();
+    } catch (RuntimeException | LinkageError e) {
+      throw new IOException("cannot load libfuse (is the libfuse2 package installed?): " + e, e);
+    }
+  }
+
+  /**
    * Whether {@code mountpoint} holds a FUSE mount whose server is gone (the kernel answers
    * "Transport endpoint is not connected").
    */

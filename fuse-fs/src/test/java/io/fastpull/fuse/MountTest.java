@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -37,6 +38,21 @@ class MountTest {
     }
     String mounts = Files.readString(Path.of("/proc/self/mounts"));
     assertFalse(mounts.contains(tmp.toString()), "mounts left behind:\n" + mounts);
+  }
+
+  @Test
+  void warmUpIsRepeatableAndLaterMountsServeTheLayer() throws Exception {
+    LayerMounter.warmUp();
+    LayerMounter.warmUp();
+    byte[] tar = TestLayers.rich(4096);
+    Path expected = Files.createDirectory(tmp.resolve("expected"));
+    TestLayers.extract(tar, expected);
+    LayerFixture layer = new LayerFixture(LayerFixture.writeBlob(tmp.resolve("blob"), tar, 4096),
+        new FakeChunkCache(64L << 20), FetchOptions.defaults());
+    open.add(layer);
+    Path mp = layer.mount(tmp.resolve("mnt"));
+    assertArrayEquals(Files.readAllBytes(expected.resolve("data/f1")),
+        Files.readAllBytes(mp.resolve("data/f1")));
   }
 
   @ParameterizedTest

@@ -16,6 +16,19 @@ public final class ChunkCodec {
   private ChunkCodec() {}
 
   /**
+   * Loads zstd's native library and the digest provider now, so that the first chunk decoded
+   * later does not pay for it (tens of milliseconds in a fresh JVM). Idempotent.
+   */
+  public static void warmUp() {
+    Zstd.decompress(Zstd.compress(new byte[16]), 16);
+    try {
+      MessageDigest.getInstance("SHA-256").digest(new byte[16]);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK has no SHA-256", e);
+    }
+  }
+
+  /**
    * Decompresses (or copies, for a raw chunk) and verifies one chunk.
    *
    * @param chunk the chunk's table entry

@@ -290,6 +290,11 @@ final class Transport {
     return false;
   }
 
+  /** Builds the default HTTP client now (TLS context included), so a first request need not. */
+  void warmUp() throws RegistryException {
+    client(TlsSettings.DEFAULT);
+  }
+
   private HttpClient client(TlsSettings tls) throws RegistryException {
     HttpClient c = clients.get(tls);
     if (c != null) return c;

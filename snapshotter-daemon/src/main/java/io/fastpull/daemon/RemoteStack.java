@@ -85,6 +85,17 @@ final class RemoteStack implements AutoCloseable {
     }
   }
 
+  /**
+   * The one-time setup the first lazy mount would otherwise pay while containerd waits: the
+   * registry client's HTTP/TLS client, zstd's native library and the FUSE binding. For the
+   * daemon's warm-up thread; idempotent.
+   */
+  void warmUp() throws IOException {
+    client.warmUp();
+    io.fastpull.format.ChunkCodec.warmUp();
+    io.fastpull.fuse.LayerMounter.warmUp();
+  }
+
   FuseLayerMounter mounter() {
     return mounter;
   }

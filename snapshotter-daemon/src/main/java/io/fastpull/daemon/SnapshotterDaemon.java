@@ -4,6 +4,7 @@ import io.fastpull.grpc.SnapshotsServer;
 import io.fastpull.meta.MetaStore;
 import io.fastpull.metrics.MetricsRegistry;
 import io.fastpull.metrics.MetricsServer;
+import io.fastpull.remote.LazyLayers;
 import io.fastpull.snapshot.LayerMounter;
 import io.fastpull.snapshot.RemoteLayerPolicy;
 import io.fastpull.snapshot.Snapshotter;
@@ -118,10 +119,16 @@ public final class SnapshotterDaemon implements AutoCloseable {
       MetaStore store = MetaStore.open(config.root().resolve("metadata.db"));
       resources.add(store);
       LayerMounter mounter = b.mounter;
+      // What the control service reports: the FUSE mounter's layers (an injected mounter's
+      // too, when it is one).
+      LazyLayers lazyLayers = mounter instanceof LazyLayers l ? l : LazyLayers.none();
+      RemoteStack remoteStack = null;
       if (mounter == null && config.lazy()) {
         RemoteStack remote = RemoteStack.open(config, b.clock, b.metrics);
         resources.add(remote); // closed after the snapshotter, which unmounts its layers first
         mounter = remote.mounter();
+        lazyLayers = remote.mounter();
+        remoteStack = remote;
       } else if (mounter == null) {
         mounter = LayerMounter.none();
       }
@@ -141,7 +148,7 @@ public final class SnapshotterDaemon implements AutoCloseable {
       resources.add(executor::shutdownNow);
       SnapshotsServer server =
           SnapshotsServer.start(
-              config.socket(), config.socketGroup(), snapshotter, b.metrics, executor,
+              config.socket(), config.socketGroup(), snapshotter, lazyLayers, b.metrics, executor,
               config.shutdownTimeout(), b.clock);
       resources.add(server);
       log.info(
@@ -149,11 +156,40 @@ public final class SnapshotterDaemon implements AutoCloseable {
           config.root(),
           config.socket(),
           metricsServer.map(m -> m.address().toString()).orElse("disabled"));
+      startWarmUp(remoteStack, b.clock);
       return new SnapshotterDaemon(config, b.metrics, resources, server, metricsServer);
     } catch (IOException | RuntimeException e) {
       closeAll(resources, e);
       throw e;
     }
+  }
+
+  /**
+   * Starts a short-lived background thread that does, once per process, the one-time work the
+   * first lazy Prepare would otherwise do while containerd and the pull wait for it: loading
+   * libfuse and generating jnr-fuse's native callback stubs, building the snapshots API's
+   * protobuf descriptors (first needed to parse a request's labels map), building the registry
+   * client's HTTP client with the JDK's default TLS context (used also for plain HTTP), and
+   * loading zstd's native library. Together about 0.5 s of a fresh JVM. It runs after the socket is served, so it never delays
+   * readiness; a Prepare arriving meanwhile simply waits on the same class initialisation. A
+   * failure is logged and otherwise ignored: the first mount does the same work and reports it.
+   * The thread is a daemon thread and ends on its own; nothing needs closing.
+   */
+  private static void startWarmUp(RemoteStack remote, Clock clock) {
+    Thread t = new Thread(() -> {
+      long start = clock.millis();
+      try {
+        io.fastpull.proto.containerd.snapshots.v1.SnapshotsProto.getDescriptor();
+        if (remote != null) {
+          remote.warmUp();
+        }
+        log().debug("warm-up done fuse={} ms={}", remote != null, clock.millis() - start);
+      } catch (IOException | RuntimeException e) {
+        log().warn("warm-up failed (the first lazy mount will retry it) error={}", e.toString());
+      }
+    }, "fastpull-warm-up");
+    t.setDaemon(true);
+    t.start();
   }
 
   /** The metrics registry served by this daemon; other modules may add metrics to it. */

@@ -58,6 +58,7 @@ public final class SnapshotsServer implements AutoCloseable {
       Path socket,
       Optional<String> group,
       Snapshotter snapshotter,
+      LazyLayers layers,
       MetricsRegistry metrics,
       Executor executor,
       Duration grace,
@@ -67,12 +68,14 @@ public final class SnapshotsServer implements AutoCloseable {
     EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
     CallMetrics callMetrics = new CallMetrics(metrics, clock);
-    LazyLayers layers = snapshotter.layerMounter() instanceof LazyLayers l ? l : LazyLayers.none();
     Server server =
         NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toAbsolutePath().toString()))
             .channelType(EpollServerDomainSocketChannel.class)
             .bossEventLoopGroup(boss)
             .workerEventLoopGroup(workers)
+            // gRPC asks for TCP keepalive, which a Unix socket does not have (Netty warns)
+            .withChildOption(io.grpc.netty.shaded.io.netty.channel.ChannelOption.SO_KEEPALIVE,
+                null)
             .executor(executor)
             .addService(ServerInterceptors.intercept(new SnapshotsService(snapshotter), callMetrics))
             .addService(ServerInterceptors.intercept(new ControlService(layers), callMetrics))

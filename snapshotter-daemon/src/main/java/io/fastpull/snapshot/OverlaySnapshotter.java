@@ -255,11 +255,6 @@ final class OverlaySnapshotter implements Snapshotter {
   }
 
   @Override
-  public LayerMounter layerMounter() {
-    return mounter;
-  }
-
-  @Override
   public void close() throws IOException {
     if (closed) {
       return;

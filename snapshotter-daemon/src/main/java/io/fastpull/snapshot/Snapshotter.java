@@ -97,9 +97,6 @@ public interface Snapshotter extends AutoCloseable {
   /** Remote layers currently mounted. */
   int mountedLayers();
 
-  /** The mounter remote layers go through, for status reports beside this API. */
-  LayerMounter layerMounter();
-
   /** Unmounts remote layers; the metadata store stays open (the caller owns it). */
   @Override
   void close() throws IOException;
