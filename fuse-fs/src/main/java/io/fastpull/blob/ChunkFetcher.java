@@ -289,7 +289,7 @@ final class ChunkFetcher implements ChunkReader {
   /**
    * Registers the chunks nobody is fetching yet and queues (or, for {@link Priority#DEMAND},
    * runs) one request per merged run. Runs are merged within stretches of the list of about
-   * four requests' worth of bytes, sorted by offset there, so that list order is kept at that
+   * one request's worth of bytes, sorted by offset there, so that list order is kept at that
    * grain while neighbours still share a request.
    *
    * @return the pending fetch of each chunk not held in memory, whoever started it
@@ -298,7 +298,7 @@ final class ChunkFetcher implements ChunkReader {
     Map<Integer, Pending> all = new HashMap<>();
     List<Pending> stretch = new ArrayList<>();
     long stretchBytes = 0;
-    long stretchBound = 4L * options.maxMergeBytes();
+    long stretchBound = options.maxMergeBytes();
     for (ChunkInfo c : chunks) {
       if (memory.contains(c.index())) {
         continue;
@@ -313,13 +313,13 @@ final class ChunkFetcher implements ChunkReader {
       if (priority != Priority.DEMAND) {
         ahead.add(c.index());
       }
-      stretch.add(p);
-      stretchBytes += c.compressedSize();
-      if (stretchBytes >= stretchBound) {
+      if (!stretch.isEmpty() && stretchBytes + c.compressedSize() > stretchBound) {
         queueRuns(stretch, priority);
         stretch = new ArrayList<>();
         stretchBytes = 0;
       }
+      stretch.add(p);
+      stretchBytes += c.compressedSize();
     }
     queueRuns(stretch, priority);
     return all;
