@@ -55,6 +55,18 @@ class MountTest {
         Files.readAllBytes(mp.resolve("data/f1")));
   }
 
+  @Test
+  void theScratchWarmUpMountsReadsAndLeavesNothingBehind() throws Exception {
+    Path scratch = tmp.resolve("warm-up");
+    Files.createDirectories(scratch.resolve("mnt"));
+    Files.writeString(scratch.resolve("left-by-a-crash"), "x");
+    LayerMounter.warmUp(scratch);
+    LayerMounter.warmUp(scratch);
+    assertTrue(Files.notExists(scratch), "scratch removed");
+    String mounts = Files.readString(Path.of("/proc/self/mounts"));
+    assertTrue(!mounts.contains(scratch.toString()), mounts);
+  }
+
   @ParameterizedTest
   @ValueSource(ints = {4096, 1 << 20})
   void mountedLayerEqualsTarExtraction(int chunk) throws Exception {

@@ -25,9 +25,11 @@ final class RemoteStack implements AutoCloseable {
   private final DirectoryChunkCache cache;
   private final ExecutorService fetchers;
   private final FuseLayerMounter mounter;
+  private final java.nio.file.Path warmUpDir;
 
   private RemoteStack(RegistryClient client, DirectoryChunkCache cache, ExecutorService fetchers,
-      FuseLayerMounter mounter) {
+      FuseLayerMounter mounter, java.nio.file.Path warmUpDir) {
+    this.warmUpDir = warmUpDir;
     this.client = client;
     this.cache = cache;
     this.fetchers = fetchers;
@@ -72,7 +74,7 @@ final class RemoteStack implements AutoCloseable {
       metrics.gauge("fastpull_fetched_bytes", "Bytes fetched from registries by mounted layers.",
           mounter::bytesFetched);
       LayerMetrics.register(metrics, mounter);
-      return new RemoteStack(client, cache, fetchers, mounter);
+      return new RemoteStack(client, cache, fetchers, mounter, config.root().resolve("warm-up"));
     } catch (IOException | RuntimeException e) {
       if (fetchers != null) {
         fetchers.shutdownNow();
@@ -87,13 +89,14 @@ final class RemoteStack implements AutoCloseable {
 
   /**
    * The one-time setup the first lazy mount would otherwise pay while containerd waits: the
-   * registry client's HTTP/TLS client, zstd's native library and the FUSE binding. For the
-   * daemon's warm-up thread; idempotent.
+   * registry client's HTTP/TLS client, zstd's native library, the FUSE binding, and a scratch
+   * mount under {@code <root>/warm-up} served a few thousand times so that the read path is
+   * compiled. For the daemon's warm-up thread; idempotent.
    */
   void warmUp() throws IOException {
     client.warmUp();
     io.fastpull.format.ChunkCodec.warmUp();
-    io.fastpull.fuse.LayerMounter.warmUp();
+    io.fastpull.fuse.LayerMounter.warmUp(warmUpDir);
   }
 
   FuseLayerMounter mounter() {

@@ -169,9 +169,11 @@ public final class SnapshotterDaemon implements AutoCloseable {
    * first lazy Prepare would otherwise do while containerd and the pull wait for it: loading
    * libfuse and generating jnr-fuse's native callback stubs, building the snapshots API's
    * protobuf descriptors (first needed to parse a request's labels map), building the registry
-   * client's HTTP client with the JDK's default TLS context (used also for plain HTTP), and
-   * loading zstd's native library. Together about 0.5 s of a fresh JVM. It runs after the socket is served, so it never delays
-   * readiness; a Prepare arriving meanwhile simply waits on the same class initialisation. A
+   * client's HTTP client with the JDK's default TLS context (used also for plain HTTP), loading
+   * zstd's native library, and serving a scratch layer through FUSE until the read path is
+   * compiled (see {@code LayerMounter.warmUp(Path)}): about 1 s of CPU in a fresh JVM, which a
+   * daemon started at boot has long done before its first pull. It runs after the socket is
+   * served, so it never delays readiness; a Prepare arriving meanwhile simply waits on the same class initialisation. A
    * failure is logged and otherwise ignored: the first mount does the same work and reports it.
    * The thread is a daemon thread and ends on its own; nothing needs closing.
    */
@@ -183,7 +185,7 @@ public final class SnapshotterDaemon implements AutoCloseable {
         if (remote != null) {
           remote.warmUp();
         }
-        log().debug("warm-up done fuse={} ms={}", remote != null, clock.millis() - start);
+        log().info("warm-up done fuse={} ms={}", remote != null, clock.millis() - start);
       } catch (IOException | RuntimeException e) {
         log().warn("warm-up failed (the first lazy mount will retry it) error={}", e.toString());
       }
