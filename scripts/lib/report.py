@@ -192,8 +192,8 @@ def read_table(reads):
         r = reads.get(kind)
         if not r:
             continue
-        of_link = f"{100 * r['mib_per_s'] / link:.0f}%"
-        of_disk = f"{100 * r['mib_per_s'] / disk:.0f}%" if disk else "-"
+        of_link = f"{100 * r['mib_per_s'] / link:.0f}%" if kind == "lazy" else "-"
+        of_disk = f"{100 * r['mib_per_s'] / disk:.0f}%" if disk and kind != "lazy" else "-"
         lines.append(f"| {r['label']} | {r['mib_per_s']:.0f} | {of_link} | {of_disk} |")
     lines.append(f"| link rate | {link:.0f} | 100% | - |")
     return lines
