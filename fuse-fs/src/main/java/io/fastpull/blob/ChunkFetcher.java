@@ -14,10 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -35,22 +33,19 @@ import org.slf4j.LoggerFactory;
  * The {@link ChunkReader}: memory, then cache, then one de-duplicated, merged, time-bounded fetch
  * from the source, scheduled by priority.
  *
- * <p>Each chunk being fetched has one {@link Pending} in {@link #inflight} (keyed by chunk index,
- * inserted with {@code putIfAbsent}, removed when it completes either way), so concurrent reads
- * share one request and a failed fetch is retried by the next read.
+ * <p>Each chunk being fetched has one {@link PendingChunk} in {@link #inflight} (keyed by chunk
+ * index, inserted with {@code putIfAbsent}, removed when it completes either way), so concurrent
+ * reads share one request and a failed fetch is retried by the next read.
  *
  * <p>Scheduling: a read that must wait runs its request at once, on its own; read-ahead and
- * prefetch requests wait in {@link #queued} (read-ahead first, then prefetch in the order given)
- * and at most {@link FetchOptions#maxInFlight()} of them run at a time; a read of a queued chunk
- * takes its request out of the queue and runs it at once. A background fill comes last, uses at
- * most {@link FetchOptions#fillInFlight()} requests, and only runs once no read of any layer
- * sharing the {@link FetchDemand} has waited for {@link FetchOptions#fillQuiet()}.
+ * prefetch requests wait in the {@link FetchQueue} (read-ahead first, then prefetch in the order
+ * given) and at most {@link FetchOptions#maxInFlight()} of them run at a time; a read of a queued
+ * chunk takes its request out of the queue and runs it at once. A background fill comes last,
+ * uses at most {@link FetchOptions#fillInFlight()} requests, and only runs once no read of any
+ * layer sharing the {@link FetchDemand} has waited for {@link FetchOptions#fillQuiet()}.
  */
 final class ChunkFetcher implements ChunkReader {
   private static final Logger log = LoggerFactory.getLogger(ChunkFetcher.class);
-
-  /** Why a request is made, most urgent first. */
-  enum Priority { DEMAND, READAHEAD, PREFETCH, FILL }
 
   private final String layerId;
   private final ChunkSource source;
@@ -61,7 +56,7 @@ final class ChunkFetcher implements ChunkReader {
   private final FetchDemand demand;
   private final MemoryChunks memory;
   private final AccessTrace trace = new AccessTrace(1 << 16);
-  private final ConcurrentHashMap<Integer, Pending> inflight = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Integer, PendingChunk> inflight = new ConcurrentHashMap<>();
   /** Chunks fetched ahead of any read and not read yet: their first read is a prefetch hit. */
   private final Set<Integer> ahead = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -76,57 +71,7 @@ final class ChunkFetcher implements ChunkReader {
   private final LongAdder waits = new LongAdder();
   private final LongAdder waitNanos = new LongAdder();
   private final LongAdder backgroundBytes = new LongAdder();
-
-  // Scheduling state, guarded by lock.
-  private final Object lock = new Object();
-  private final PriorityQueue<Fetch> queued = new PriorityQueue<>(
-      Comparator.<Fetch>comparingInt(f -> f.priority.ordinal()).thenComparingLong(f -> f.seq));
-  private long nextSeq;
-  private int running;
-  private int fillRunning;
-  private FillCursor fill;
-  private long fillSince;
-  private boolean wakeScheduled;
-
-  /** One chunk being fetched; {@code fetch} is set once its run is formed. */
-  private static final class Pending {
-    final ChunkInfo chunk;
-    final CompletableFuture<byte[]> future = new CompletableFuture<>();
-    volatile Fetch fetch;
-
-    Pending(ChunkInfo chunk) {
-      this.chunk = chunk;
-    }
-  }
-
-  /** One source request for a run of adjacent chunks, and the task performing it. */
-  private final class Fetch {
-    final List<Pending> run;
-    final long seq;
-    /** Guarded by lock until launched; fixed afterwards. */
-    Priority priority;
-    /** Whether it counts against maxInFlight (and, for FILL, fillInFlight). */
-    boolean counted;
-    volatile long startMillis;
-    volatile FutureTask<Void> task;
-
-    Fetch(List<Pending> run, Priority priority, long seq) {
-      this.run = run;
-      this.priority = priority;
-      this.seq = seq;
-    }
-
-    /** Fails every chunk of this run that is still pending and interrupts the request. */
-    void abandon(ChunkFetchException e) {
-      for (Pending p : run) {
-        finish(p, null, e);
-      }
-      FutureTask<Void> t = task;
-      if (t != null) {
-        t.cancel(true);
-      }
-    }
-  }
+  private final FetchQueue queue;
 
   ChunkFetcher(String layerId, ChunkSource source, ChunkCache cache, FetchOptions options,
       Executor executor, Clock clock, FetchDemand demand) {
@@ -138,6 +83,7 @@ final class ChunkFetcher implements ChunkReader {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.demand = Objects.requireNonNull(demand, "demand");
     this.memory = new MemoryChunks(options.memoryBytes());
+    this.queue = new FetchQueue(options, demand);
   }
 
   @Override
@@ -156,7 +102,7 @@ final class ChunkFetcher implements ChunkReader {
       countPrefetchHit(index);
       return held;
     }
-    Pending p = inflight.get(index);
+    PendingChunk p = inflight.get(index);
     if (p == null) {
       Optional<byte[]> cached = cache.get(chunk);
       if (cached.isPresent()) {
@@ -165,7 +111,7 @@ final class ChunkFetcher implements ChunkReader {
         memory.put(index, cached.get());
         return cached.get();
       }
-      p = start(List.of(chunk), Priority.DEMAND).get(index);
+      p = start(List.of(chunk), FetchPriority.DEMAND).get(index);
       if (p == null) { // another fetch finished it just now
         held = memory.get(index);
         return held != null ? held : read(chunk);
@@ -194,41 +140,31 @@ final class ChunkFetcher implements ChunkReader {
   }
 
   /** Runs the queued request holding {@code p} now, because a read waits for it. */
-  private void promote(Pending p) {
-    Fetch f = p.fetch;
-    // A null fetch means its run is being formed right now, by a thread that is between
+  private void promote(PendingChunk p) {
+    ChunkRequest r = p.request;
+    // A null request means its run is being formed right now, by a thread that is between
     // registering the chunk and queueing the run: a matter of microseconds.
-    for (int spins = 0; f == null && spins < 10_000; spins++) {
+    for (int spins = 0; r == null && spins < 10_000; spins++) {
       Thread.yield();
-      f = p.fetch;
+      r = p.request;
     }
-    if (f == null) {
-      return;
-    }
-    boolean launch;
-    synchronized (lock) {
-      launch = f.priority != Priority.DEMAND && queued.remove(f);
-      if (launch) {
-        f.priority = Priority.DEMAND;
-      }
-    }
-    if (launch) {
-      launch(f);
+    if (r != null && queue.promote(r)) {
+      launch(r);
     }
   }
 
-  private byte[] await(Pending p) throws ChunkFetchException {
+  private byte[] await(PendingChunk p) throws ChunkFetchException {
     long timeout = options.readTimeout().toMillis();
     try {
       return p.future.get(timeout, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      Fetch f = p.fetch;
+      ChunkRequest f = p.request;
       long age = f == null || f.startMillis == 0 ? timeout : clock.millis() - f.startMillis;
       ChunkFetchException te = new ChunkFetchException(Reason.TIMEOUT, "layer=" + layerId
           + " chunk=#" + p.chunk.index() + " " + p.chunk.digestString() + " source="
           + source.describe() + ": no answer after " + age + " ms", null);
       if (f != null) {
-        f.abandon(te);
+        abandon(f, te);
       } else {
         finish(p, null, te);
       }
@@ -253,14 +189,14 @@ final class ChunkFetcher implements ChunkReader {
   @Override
   public void prefetch(List<ChunkInfo> chunks) {
     if (!closed.get() && !chunks.isEmpty()) {
-      start(chunks, Priority.PREFETCH);
+      start(chunks, FetchPriority.PREFETCH);
     }
   }
 
   @Override
   public void readAhead(List<ChunkInfo> chunks) {
     if (!closed.get() && !chunks.isEmpty()) {
-      start(chunks, Priority.READAHEAD);
+      start(chunks, FetchPriority.READAHEAD);
     }
   }
 
@@ -269,10 +205,17 @@ final class ChunkFetcher implements ChunkReader {
     if (closed.get()) {
       return;
     }
-    synchronized (lock) {
-      fill = chunks.isEmpty() ? null : new FillCursor(List.copyOf(chunks));
-      fillSince = clock.millis();
-    }
+    queue.fill(chunks.isEmpty() ? null : new FillCursor(chunks, options.maxMergeBytes(),
+        c -> !memory.contains(c.index()) && !inflight.containsKey(c.index())
+            && !cache.contains(c),
+        c -> {
+          PendingChunk p = new PendingChunk(c);
+          if (inflight.putIfAbsent(c.index(), p) != null) {
+            return null;
+          }
+          ahead.add(c.index());
+          return p;
+        }), clock.millis());
     dispatch();
   }
 
@@ -287,30 +230,30 @@ final class ChunkFetcher implements ChunkReader {
   }
 
   /**
-   * Registers the chunks nobody is fetching yet and queues (or, for {@link Priority#DEMAND},
+   * Registers the chunks nobody is fetching yet and queues (or, for {@link FetchPriority#DEMAND},
    * runs) one request per merged run. Runs are merged within stretches of the list of about
    * one request's worth of bytes, sorted by offset there, so that list order is kept at that
    * grain while neighbours still share a request.
    *
    * @return the pending fetch of each chunk not held in memory, whoever started it
    */
-  private Map<Integer, Pending> start(List<ChunkInfo> chunks, Priority priority) {
-    Map<Integer, Pending> all = new HashMap<>();
-    List<Pending> stretch = new ArrayList<>();
+  private Map<Integer, PendingChunk> start(List<ChunkInfo> chunks, FetchPriority priority) {
+    Map<Integer, PendingChunk> all = new HashMap<>();
+    List<PendingChunk> stretch = new ArrayList<>();
     long stretchBytes = 0;
     long stretchBound = options.maxMergeBytes();
     for (ChunkInfo c : chunks) {
       if (memory.contains(c.index())) {
         continue;
       }
-      Pending p = new Pending(c);
-      Pending existing = inflight.putIfAbsent(c.index(), p);
+      PendingChunk p = new PendingChunk(c);
+      PendingChunk existing = inflight.putIfAbsent(c.index(), p);
       if (existing != null) {
         all.put(c.index(), existing);
         continue;
       }
       all.put(c.index(), p);
-      if (priority != Priority.DEMAND) {
+      if (priority != FetchPriority.DEMAND) {
         ahead.add(c.index());
       }
       if (!stretch.isEmpty() && stretchBytes + c.compressedSize() > stretchBound) {
@@ -325,94 +268,45 @@ final class ChunkFetcher implements ChunkReader {
     return all;
   }
 
-  private void queueRuns(List<Pending> mine, Priority priority) {
+  private void queueRuns(List<PendingChunk> mine, FetchPriority priority) {
     if (mine.isEmpty()) {
       return;
     }
     mine.sort(Comparator.comparingLong(p -> p.chunk.compressedOffset()));
-    List<Pending> run = new ArrayList<>();
+    List<PendingChunk> run = new ArrayList<>();
     long runBytes = 0;
-    List<Fetch> made = new ArrayList<>();
-    synchronized (lock) {
-      for (Pending p : mine) {
-        boolean adjacent = !run.isEmpty()
-            && run.get(run.size() - 1).chunk.compressedEnd() == p.chunk.compressedOffset();
-        if (!run.isEmpty() && (!adjacent
-            || runBytes + p.chunk.compressedSize() > options.maxMergeBytes())) {
-          made.add(newFetch(run, priority));
-          run = new ArrayList<>();
-          runBytes = 0;
-        }
-        run.add(p);
-        runBytes += p.chunk.compressedSize();
+    List<ChunkRequest> made = new ArrayList<>();
+    for (PendingChunk p : mine) {
+      boolean adjacent = !run.isEmpty()
+          && run.get(run.size() - 1).chunk.compressedEnd() == p.chunk.compressedOffset();
+      if (!run.isEmpty() && (!adjacent
+          || runBytes + p.chunk.compressedSize() > options.maxMergeBytes())) {
+        made.add(queue.newRequest(run, priority));
+        run = new ArrayList<>();
+        runBytes = 0;
       }
-      made.add(newFetch(run, priority));
-      if (priority != Priority.DEMAND) {
-        queued.addAll(made);
-      }
+      run.add(p);
+      runBytes += p.chunk.compressedSize();
     }
-    if (priority == Priority.DEMAND) {
-      for (Fetch f : made) {
-        launch(f);
+    made.add(queue.newRequest(run, priority));
+    if (priority == FetchPriority.DEMAND) {
+      for (ChunkRequest r : made) {
+        launch(r);
       }
     } else {
+      queue.enqueue(made);
       dispatch();
     }
   }
 
-  /** Caller holds lock. */
-  private Fetch newFetch(List<Pending> run, Priority priority) {
-    Fetch f = new Fetch(run, priority, nextSeq++);
-    for (Pending p : run) {
-      p.fetch = f;
-    }
-    return f;
-  }
-
-  /** Starts queued requests and fill requests while the in-flight bounds allow. */
+  /** Starts what the queue allows now, and asks to be woken when a fill waits for quiet. */
   private void dispatch() {
-    List<Fetch> go = new ArrayList<>();
-    long wakeIn = -1;
-    synchronized (lock) {
-      if (closed.get()) {
-        return;
-      }
-      while (running < options.maxInFlight() && !queued.isEmpty()) {
-        Fetch f = queued.poll();
-        f.counted = true;
-        running++;
-        go.add(f);
-      }
-      while (fill != null && queued.isEmpty() && running < options.maxInFlight()
-          && fillRunning < options.fillInFlight()) {
-        long until = demand.millisUntilQuiet(fillSince, options.fillQuiet().toMillis());
-        if (until > 0) {
-          wakeIn = until;
-          break;
-        }
-        List<Pending> run = fill.nextRun();
-        if (run == null) {
-          log.debug("background fill done layer={}", layerId);
-          fill = null;
-          break;
-        }
-        Fetch f = newFetch(run, Priority.FILL);
-        f.counted = true;
-        running++;
-        fillRunning++;
-        go.add(f);
-      }
-      if (wakeIn >= 0 && !wakeScheduled) {
-        wakeScheduled = true;
-      } else {
-        wakeIn = -1;
-      }
+    FetchQueue.Next next = queue.next();
+    for (ChunkRequest r : next.start()) {
+      launch(r);
     }
-    for (Fetch f : go) {
-      launch(f);
-    }
-    if (wakeIn >= 0) {
-      scheduleWake(wakeIn);
+    if (next.wakeInMillis() >= 0) {
+      scheduleWake(next.wakeInMillis());
     }
   }
 
@@ -426,50 +320,52 @@ final class ChunkFetcher implements ChunkReader {
           Thread.currentThread().interrupt();
           return;
         } finally {
-          synchronized (lock) {
-            wakeScheduled = false;
-          }
+          queue.woke();
         }
         dispatch();
       });
     } catch (RejectedExecutionException e) {
-      synchronized (lock) {
-        wakeScheduled = false;
-      }
+      queue.woke();
     }
   }
 
-  private void launch(Fetch f) {
+  private void launch(ChunkRequest r) {
     FutureTask<Void> task = new FutureTask<>(() -> {
       try {
-        runFetch(f);
+        runFetch(r);
       } finally {
-        if (f.counted) {
-          synchronized (lock) {
-            running--;
-            if (f.priority == Priority.FILL) {
-              fillRunning--;
-            }
-          }
+        if (r.counted) {
+          queue.done(r);
           dispatch();
         }
       }
       return null;
     });
-    f.task = task;
-    f.startMillis = clock.millis();
+    r.task = task;
+    r.startMillis = clock.millis();
     try {
       executor.execute(task);
     } catch (RejectedExecutionException e) {
-      f.abandon(new ChunkFetchException(Reason.CLOSED, "layer=" + layerId
+      abandon(r, new ChunkFetchException(Reason.CLOSED, "layer=" + layerId
           + ": fetch executor rejected the request", e));
     }
   }
 
+  /** Fails every chunk of {@code r} that is still pending and interrupts its request. */
+  private void abandon(ChunkRequest r, ChunkFetchException e) {
+    for (PendingChunk p : r.run) {
+      finish(p, null, e);
+    }
+    FutureTask<Void> t = r.task;
+    if (t != null) {
+      t.cancel(true);
+    }
+  }
+
   /** Runs on the executor: serves what memory or cache now hold, fetches the rest in one go. */
-  private void runFetch(Fetch f) {
-    List<Pending> todo = new ArrayList<>();
-    for (Pending p : f.run) {
+  private void runFetch(ChunkRequest f) {
+    List<PendingChunk> todo = new ArrayList<>();
+    for (PendingChunk p : f.run) {
       if (p.future.isDone()) {
         continue;
       }
@@ -486,7 +382,7 @@ final class ChunkFetcher implements ChunkReader {
         }
       }
       if (held != null) {
-        if (f.priority != Priority.FILL) {
+        if (f.priority != FetchPriority.FILL) {
           memory.put(p.chunk.index(), held);
         }
         finish(p, held, null);
@@ -507,7 +403,7 @@ final class ChunkFetcher implements ChunkReader {
     }
   }
 
-  private void fetchStretch(Fetch f, List<Pending> stretch) {
+  private void fetchStretch(ChunkRequest f, List<PendingChunk> stretch) {
     ChunkInfo first = stretch.get(0).chunk;
     ChunkInfo last = stretch.get(stretch.size() - 1).chunk;
     long start = first.compressedOffset();
@@ -526,7 +422,7 @@ final class ChunkFetcher implements ChunkReader {
     try {
       sourceRequests.increment();
       sourceBytes.add(len);
-      if (f.priority == Priority.PREFETCH || f.priority == Priority.FILL) {
+      if (f.priority.background()) {
         backgroundBytes.add(len);
       }
       source.read(start, stored, 0, len, arrived);
@@ -536,14 +432,14 @@ final class ChunkFetcher implements ChunkReader {
           Thread.currentThread().isInterrupted() ? Reason.TIMEOUT : Reason.SOURCE,
           "layer=" + layerId + " chunks=#" + first.index() + "..#" + last.index() + " bytes="
               + start + "+" + len + " source=" + source.describe() + ": " + e, e);
-      for (Pending p : stretch.subList(delivered[0], stretch.size())) {
+      for (PendingChunk p : stretch.subList(delivered[0], stretch.size())) {
         finish(p, null, fe);
       }
     }
   }
 
   /** Decodes and verifies one chunk of a fetched stretch, keeps it and completes its reads. */
-  private void deliver(Fetch f, Pending p, byte[] stored, long start) {
+  private void deliver(ChunkRequest f, PendingChunk p, byte[] stored, long start) {
     byte[] data;
     try {
       data = ChunkCodec.decode(p.chunk, stored, (int) (p.chunk.compressedOffset() - start));
@@ -554,7 +450,7 @@ final class ChunkFetcher implements ChunkReader {
       return;
     }
     chunksFetched.increment();
-    if (f.priority != Priority.FILL) {
+    if (f.priority != FetchPriority.FILL) {
       memory.put(p.chunk.index(), data);
     }
     // Cached before completion: once a read returns, a reader on another mount of the same
@@ -580,55 +476,13 @@ final class ChunkFetcher implements ChunkReader {
    * Retires one pending chunk from the map, then completes it (first completion wins). In that
    * order, so a reader woken by a failure that retries at once starts a fresh fetch.
    */
-  private void finish(Pending p, byte[] data, ChunkFetchException error) {
+  private void finish(PendingChunk p, byte[] data, ChunkFetchException error) {
     inflight.remove(p.chunk.index(), p);
     if (error == null) {
       p.future.complete(data);
     } else {
       ahead.remove(p.chunk.index());
       p.future.completeExceptionally(error);
-    }
-  }
-
-  /** Walks a fill list, handing out runs of adjacent chunks nobody holds or fetches. */
-  private final class FillCursor {
-    private final List<ChunkInfo> chunks;
-    private int next;
-
-    FillCursor(List<ChunkInfo> chunks) {
-      this.chunks = chunks;
-    }
-
-    /** The next run, registered as pending; null when the list is done. Caller holds lock. */
-    List<Pending> nextRun() {
-      List<Pending> run = new ArrayList<>();
-      long bytes = 0;
-      while (next < chunks.size()) {
-        ChunkInfo c = chunks.get(next);
-        boolean needed = !memory.contains(c.index()) && !inflight.containsKey(c.index())
-            && !cache.contains(c);
-        if (!needed) {
-          next++;
-          if (run.isEmpty()) {
-            continue;
-          }
-          break;
-        }
-        if (!run.isEmpty() && (run.get(run.size() - 1).chunk.compressedEnd()
-            != c.compressedOffset() || bytes + c.compressedSize() > options.maxMergeBytes())) {
-          break;
-        }
-        Pending p = new Pending(c);
-        if (inflight.putIfAbsent(c.index(), p) != null) {
-          next++;
-          break;
-        }
-        ahead.add(c.index());
-        run.add(p);
-        bytes += c.compressedSize();
-        next++;
-      }
-      return run.isEmpty() ? null : run;
     }
   }
 
@@ -650,16 +504,13 @@ final class ChunkFetcher implements ChunkReader {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    synchronized (lock) {
-      queued.clear();
-      fill = null;
-    }
+    queue.close();
     ChunkFetchException e = new ChunkFetchException(Reason.CLOSED, "layer=" + layerId
         + ": chunk reader closed", null);
-    for (Pending p : List.copyOf(inflight.values())) {
-      Fetch f = p.fetch;
+    for (PendingChunk p : List.copyOf(inflight.values())) {
+      ChunkRequest f = p.request;
       if (f != null) {
-        f.abandon(e);
+        abandon(f, e);
       } else {
         finish(p, null, e);
       }
