@@ -77,13 +77,15 @@ public final class LayerMounter {
    * {@link #warmUp()}, then serves a small generated layer through a real mount under {@code
    * scratch} (removed afterwards) a few thousand times, so that the read path is compiled before
    * the first container reads through it. For a daemon's start, in the background; takes about a
-   * second of CPU. Idempotent.
+   * second of CPU. Idempotent. {@code stop} is polled as it goes: once true, it unmounts, cleans
+   * up and returns early (for a daemon shutting down meanwhile).
    *
    * @throws IOException if libfuse cannot be loaded or the scratch mount fails
    */
-  public static void warmUp(Path scratch) throws IOException {
+  public static void warmUp(Path scratch, java.util.function.BooleanSupplier stop)
+      throws IOException {
     warmUp();
-    WarmUp.run(scratch);
+    WarmUp.run(scratch, stop);
   }
 
   public static void warmUp() throws IOException {
@@ -177,10 +179,31 @@ public final class LayerMounter {
           }
         }
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        close();
-        throw new java.io.InterruptedIOException("interrupted while mounting " + mountpoint);
+        // libfuse may be about to mount: let it finish (or fail) before unmounting, else the
+        // mount would appear after close() and outlive this handle.
+        boolean settled = awaitSettled(deadline);
+        try {
+          close();
+        } finally {
+          Thread.currentThread().interrupt();
+        }
+        throw new java.io.InterruptedIOException("interrupted while mounting " + mountpoint
+            + (settled ? "" : " (mount did not settle)"));
       }
+    }
+
+    /** Waits, ignoring interrupts, until the mount is up or its loop ended, or the deadline. */
+    private boolean awaitSettled(long deadline) {
+      while (System.nanoTime() < deadline) {
+        try {
+          if (fuse.initialized().await(20, TimeUnit.MILLISECONDS) || !loop.isAlive()) {
+            return true;
+          }
+        } catch (InterruptedException again) {
+          // keep waiting; the caller restores the interrupt
+        }
+      }
+      return false;
     }
 
     @Override

@@ -42,7 +42,8 @@ final class WarmUp {
 
   private WarmUp() {}
 
-  static void run(Path scratch) throws IOException {
+  /** @param stop polled between directories: true ends the warm-up early, cleaned up */
+  static void run(Path scratch, java.util.function.BooleanSupplier stop) throws IOException {
     clear(scratch);
     Files.createDirectories(scratch);
     ExecutorService pool = Executors.newFixedThreadPool(2, r -> {
@@ -61,7 +62,7 @@ final class WarmUp {
               FetchOptions.defaults(), pool, Clock.systemUTC());
           MountedLayer m = LayerMounter.mount(Files.createDirectories(scratch.resolve("mnt")),
               meta, reader, MountOptions.defaults())) {
-        exercise(m.mountpoint());
+        exercise(m.mountpoint(), stop);
       }
     } finally {
       pool.shutdownNow();
@@ -70,11 +71,15 @@ final class WarmUp {
   }
 
   /** Lists, stats, reads and follows every entry once: each is a distinct kernel request. */
-  private static void exercise(Path root) throws IOException {
+  private static void exercise(Path root, java.util.function.BooleanSupplier stop)
+      throws IOException {
     try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root)) {
       for (Path dir : dirs) {
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
           continue;
+        }
+        if (stop.getAsBoolean()) {
+          return;
         }
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
           for (Path f : files) {

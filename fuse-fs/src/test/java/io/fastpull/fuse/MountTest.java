@@ -60,8 +60,8 @@ class MountTest {
     Path scratch = tmp.resolve("warm-up");
     Files.createDirectories(scratch.resolve("mnt"));
     Files.writeString(scratch.resolve("left-by-a-crash"), "x");
-    LayerMounter.warmUp(scratch);
-    LayerMounter.warmUp(scratch);
+    LayerMounter.warmUp(scratch, () -> false);
+    LayerMounter.warmUp(scratch, () -> true);
     assertTrue(Files.notExists(scratch), "scratch removed");
     String mounts = Files.readString(Path.of("/proc/self/mounts"));
     assertTrue(!mounts.contains(scratch.toString()), mounts);

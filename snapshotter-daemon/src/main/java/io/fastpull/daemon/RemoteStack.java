@@ -91,12 +91,14 @@ final class RemoteStack implements AutoCloseable {
    * The one-time setup the first lazy mount would otherwise pay while containerd waits: the
    * registry client's HTTP/TLS client, zstd's native library, the FUSE binding, and a scratch
    * mount under {@code <root>/warm-up} served a few thousand times so that the read path is
-   * compiled. For the daemon's warm-up thread; idempotent.
+   * compiled. For the daemon's warm-up thread; idempotent; {@code stop} ends it early.
    */
-  void warmUp() throws IOException {
+  void warmUp(java.util.function.BooleanSupplier stop) throws IOException {
     client.warmUp();
     io.fastpull.format.ChunkCodec.warmUp();
-    io.fastpull.fuse.LayerMounter.warmUp(warmUpDir);
+    if (!stop.getAsBoolean()) {
+      io.fastpull.fuse.LayerMounter.warmUp(warmUpDir, stop);
+    }
   }
 
   FuseLayerMounter mounter() {

@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -156,7 +157,9 @@ public final class SnapshotterDaemon implements AutoCloseable {
           config.root(),
           config.socket(),
           metricsServer.map(m -> m.address().toString()).orElse("disabled"));
-      startWarmUp(remoteStack, b.clock);
+      // Closed first (resources close in reverse): a warm-up still running is stopped and
+      // waited for, so that it never works in a root that is being torn down.
+      resources.add(startWarmUp(remoteStack, b.clock));
       return new SnapshotterDaemon(config, b.metrics, resources, server, metricsServer);
     } catch (IOException | RuntimeException e) {
       closeAll(resources, e);
@@ -175,15 +178,17 @@ public final class SnapshotterDaemon implements AutoCloseable {
    * daemon started at boot has long done before its first pull. It runs after the socket is
    * served, so it never delays readiness; a Prepare arriving meanwhile simply waits on the same class initialisation. A
    * failure is logged and otherwise ignored: the first mount does the same work and reports it.
-   * The thread is a daemon thread and ends on its own; nothing needs closing.
+   * The thread is a daemon thread and ends on its own; closing the returned handle asks it to
+   * stop and waits (up to 10 s) for it to clean up its scratch mount.
    */
-  private static void startWarmUp(RemoteStack remote, Clock clock) {
+  private static AutoCloseable startWarmUp(RemoteStack remote, Clock clock) {
+    AtomicBoolean stop = new AtomicBoolean();
     Thread t = new Thread(() -> {
       long start = clock.millis();
       try {
         io.fastpull.proto.containerd.snapshots.v1.SnapshotsProto.getDescriptor();
         if (remote != null) {
-          remote.warmUp();
+          remote.warmUp(stop::get);
         }
         log().info("warm-up done fuse={} ms={}", remote != null, clock.millis() - start);
       } catch (IOException | RuntimeException e) {
@@ -192,6 +197,10 @@ public final class SnapshotterDaemon implements AutoCloseable {
     }, "fastpull-warm-up");
     t.setDaemon(true);
     t.start();
+    return () -> {
+      stop.set(true);
+      t.join(10_000);
+    };
   }
 
   /** The metrics registry served by this daemon; other modules may add metrics to it. */
