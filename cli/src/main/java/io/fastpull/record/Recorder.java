@@ -164,9 +164,9 @@ public final class Recorder {
   }
 
   /**
-   * The traces of the layers still mounted. containerd may remove a snapshot while the container
-   * runs (its garbage collector, when another namespace's snapshot stood in for it); the reads of
-   * such a layer are lost, which is said, not fatal.
+   * The traces of the layers mounted. A layer may have no mount (when an ordinary unpacked copy
+   * of it from another namespace stands in, containerd uses that copy) or lose it meanwhile; the
+   * reads of such a layer are not recorded, which is said, not fatal.
    */
   private Map<String, int[]> traces(DaemonControl control, Puller.Result pulled,
       Set<String> lazy) throws IOException {

@@ -53,6 +53,17 @@ public final class Transaction implements AutoCloseable {
     return query(SELECT + " ORDER BY s.id");
   }
 
+  /**
+   * Committed records with label {@code name} set to {@code value} whose parent is {@code
+   * parentKey} ("" for none), in id order, whatever their keys.
+   */
+  public List<SnapshotRecord> committedWithLabel(String name, String value, String parentKey)
+      throws IOException {
+    return query(SELECT + " WHERE s.kind = ? AND COALESCE(p.key, '') = ? AND EXISTS"
+        + " (SELECT 1 FROM labels l WHERE l.snapshot_id = s.id AND l.name = ? AND l.value = ?)"
+        + " ORDER BY s.id", Kind.COMMITTED.name(), parentKey, name, value);
+  }
+
   /** Ids from {@code id}'s parent up to the root: nearest parent first; empty for none. */
   public List<Long> ancestors(long id) throws IOException {
     List<Long> chain = new ArrayList<>();

@@ -309,43 +309,66 @@ final class OverlaySnapshotter implements Snapshotter {
     }
   }
 
-  /** Remote shortcut: the target is already here, as containerd would find it by its filter. */
+  /**
+   * Remote shortcut: the target is already here. containerd's metadata store finds a target in
+   * the backend by its target label and parent, whatever its name (an ordinary unpack commits it
+   * as {@code ns/N/chain-id}, with that label), and maps the namespace's chain id to the first
+   * match; mounting the layer again would only add a match no namespace references.
+   */
   private void rejectExistingTarget(String target, String parent)
       throws SnapshotException, IOException {
     try (Transaction tx = begin(Mode.READ)) {
-      Optional<SnapshotRecord> t = tx.get(target);
-      if (t.isPresent()
-          && t.get().kind() == Kind.COMMITTED
-          && t.get().parentKey().equals(parent)
-          && target.equals(t.get().labels().get(RemoteLayerPolicy.TARGET_LABEL))) {
-        throw new SnapshotException(Code.ALREADY_EXISTS, "target snapshot " + target + ": already exists");
+      Optional<SnapshotRecord> t = standIn(tx, target, parent);
+      if (t.isPresent()) {
+        throw new SnapshotException(Code.ALREADY_EXISTS,
+            "target snapshot " + target + ": already exists as " + t.get().key());
       }
     }
   }
 
+  /** The committed snapshot containerd would take for {@code target} over {@code parent}. */
+  private static Optional<SnapshotRecord> standIn(Transaction tx, String target, String parent)
+      throws IOException {
+    return tx.committedWithLabel(RemoteLayerPolicy.TARGET_LABEL, target, parent).stream()
+        .findFirst();
+  }
+
+  /**
+   * Commits the mounted layer of {@code id} for {@code target} and answers ALREADY_EXISTS, as
+   * containerd expects of a remote snapshot. The name is the target when free; a chain id is
+   * unique only together with its parent (the same chain id sits over the lazy base in one
+   * namespace and over an unpacked copy of it in another), so when the name is taken by a
+   * snapshot over another parent, the layer keeps the Prepare's key, which containerd made
+   * unique. Discards the layer when a stand-in was committed meanwhile.
+   */
   private void commitRemote(long id, String key, String target, Map<String, String> labels)
       throws SnapshotException, IOException {
-    boolean committed = false;
+    String name = null;
     try (Transaction tx = begin(Mode.WRITE)) {
       Optional<SnapshotRecord> r = tx.get(key);
       if (r.isEmpty() || r.get().id() != id) {
         throw SnapshotException.notFound("snapshot " + key + " (removed while its layer was mounted)");
       }
-      if (tx.get(target).isEmpty()) {
-        tx.commitAs(id, target, labels, 0, 0, now());
-        tx.setRemote(id, true);
-        committed = true;
-      } else {
+      if (standIn(tx, target, r.get().parentKey()).isPresent()) {
         tx.delete(id);
+      } else {
+        name = tx.get(target).isEmpty() ? target : key;
+        tx.commitAs(id, name, labels, 0, 0, now());
+        tx.setRemote(id, true);
       }
       tx.commit();
     } finally {
-      if (!committed) {
+      if (name == null) {
         remote.unmount(id, dirs.fs(id), true);
         SnapshotDirs.deleteTree(dirs.dir(id));
       }
     }
-    log.info("remote snapshot committed key={} target={} id={} committed={}", key, target, id, committed);
+    if (name == null) {
+      log.info("remote layer discarded, target committed meanwhile key={} target={} id={}",
+          key, target, id);
+    } else {
+      log.info("remote snapshot committed key={} target={} id={} name={}", key, target, id, name);
+    }
     throw new SnapshotException(Code.ALREADY_EXISTS, "target snapshot " + target + ": already exists");
   }
 

@@ -7,7 +7,8 @@ import java.util.Optional;
  * Decides from the labels of a Prepare whether to try mounting the layer remotely.
  *
  * <p>A remote attempt always needs a target: containerd's {@code containerd.io/snapshot.ref}
- * label, the name the layer's committed snapshot will get. Without it the snapshotter must never
+ * label, the chain id the layer's committed snapshot will carry in that label (and, unless another
+ * parent holds it already, as its name). Without it the snapshotter must never
  * answer ALREADY_EXISTS, so no policy may pick such a Prepare.
  */
 public interface RemoteLayerPolicy {
@@ -26,7 +27,7 @@ public interface RemoteLayerPolicy {
   /** Label the CRI plugin sets: comma-separated digests of this and the following layers. */
   String IMAGE_LAYERS_LABEL = "containerd.io/snapshot/cri.image-layers";
 
-  /** The target name to commit a remote layer as, or empty to prepare it the ordinary way. */
+  /** The target to commit a remote layer for, or empty to prepare it the ordinary way. */
   Optional<String> target(Map<String, String> labels);
 
   /**

@@ -19,12 +19,15 @@ import java.util.function.Consumer;
 public interface Snapshotter extends AutoCloseable {
   /**
    * Creates an active snapshot {@code key} on top of committed {@code parent} (empty for none) and
-   * returns the mounts for it. When the {@link RemoteLayerPolicy} picks the Prepare and the {@link
-   * LayerMounter} mounts the layer, the layer is committed under the target name instead and this
-   * throws ALREADY_EXISTS.
+   * returns the mounts for it. When the {@link RemoteLayerPolicy} picks the Prepare, a target is
+   * identified as containerd's metadata store looks it up: a committed snapshot with that target
+   * label over {@code parent}, whatever its name. If one exists, this throws ALREADY_EXISTS and
+   * mounts nothing; else, if the {@link LayerMounter} mounts the layer, the layer is committed
+   * (under the target name, or under {@code key} when that name is taken by a snapshot over
+   * another parent) and this throws ALREADY_EXISTS.
    *
    * @throws SnapshotException NOT_FOUND (parent), INVALID_ARGUMENT (parent not committed, empty
-   *     key), ALREADY_EXISTS (key taken, or remote layer committed as target)
+   *     key), ALREADY_EXISTS (key taken, target present, or remote layer committed for it)
    */
   List<Mount> prepare(String key, String parent, Map<String, String> labels)
       throws SnapshotException, IOException;

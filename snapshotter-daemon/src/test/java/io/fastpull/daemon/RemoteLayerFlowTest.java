@@ -123,6 +123,51 @@ class RemoteLayerFlowTest {
     assertTrue(Files.exists(sources.resolve("sha256-l1/from-remote.txt")), "bind source survives removal");
   }
 
+  /**
+   * containerd finds a target by its label and parent, not by name: a chain id another namespace
+   * unpacked (committed as {@code ns/N/chain}) is found without a mount, and a chain id over
+   * another parent than the one holding the bare name is committed under the Prepare's key.
+   */
+  @Test
+  void targetsAreFoundAndKeptByLabelAndParent() throws Exception {
+    FakeLayerMounter mounter = FakeLayerMounter.over(sources);
+    harness = DaemonHarness.start(dir, mounter);
+    Calls calls = new Calls(harness.stub());
+
+    // namespace "plain" unpacked c3 the ordinary way; its commit carries the target label
+    calls.prepare("plain/1/extract-1 sha256:c3", "", labels("sha256:c3", null));
+    calls.commit("plain/2/sha256:c3", "plain/1/extract-1 sha256:c3", labels("sha256:c3", null));
+    assertCode(Code.ALREADY_EXISTS,
+        () -> calls.prepare("lazy/1/extract-1 sha256:c3", "", labels("sha256:c3", "sha256:l1")));
+    assertEquals(0, mounter.mounts.size(), "the unpacked copy stands in: nothing to mount");
+    assertEquals(List.of("plain/2/sha256:c3"), calls.names(String.format(FILTER, "sha256:c3", "")));
+
+    // the lazy base c1 in one namespace, an unpacked copy of it in another
+    String n1 = unpack(calls, "1", "sha256:c1", "", "sha256:l1");
+    calls.prepare("plain/3/extract-3 sha256:c1", "", labels("sha256:c1", null));
+    calls.commit("plain/4/sha256:c1", "plain/3/extract-3 sha256:c1", labels("sha256:c1", null));
+    // c2 over the lazy base takes the bare name; c2 over the copy keeps its Prepare key
+    Map<String, String> c2 = labels("sha256:c2", "sha256:l2");
+    assertCode(Code.ALREADY_EXISTS, () -> calls.prepare("default/5/extract-5 sha256:c2", n1, c2));
+    assertCode(Code.ALREADY_EXISTS,
+        () -> calls.prepare("plain/5/extract-5 sha256:c2", "plain/4/sha256:c1", c2));
+    assertEquals(List.of("sha256:c2"), calls.names(String.format(FILTER, "sha256:c2", n1)));
+    List<Info> overCopy = calls.list(String.format(FILTER, "sha256:c2", "plain/4/sha256:c1"));
+    assertEquals(List.of("plain/5/extract-5 sha256:c2"),
+        overCopy.stream().map(Info::getName).toList());
+    assertEquals(Kind.COMMITTED, overCopy.get(0).getKind());
+    assertEquals(3, mounter.mounts.size());
+    // a second Prepare of c2 over the copy finds it without mounting
+    assertCode(Code.ALREADY_EXISTS,
+        () -> calls.prepare("other/1/extract-1 sha256:c2", "plain/4/sha256:c1", c2));
+    assertEquals(3, mounter.mounts.size());
+
+    // each is removed on its own; the other stays mounted
+    calls.remove("plain/5/extract-5 sha256:c2");
+    assertEquals(2, mounter.mounts.size());
+    assertTrue(calls.stat("sha256:c2").getLabelsMap().containsKey("containerd.io/snapshot/remote"));
+  }
+
   @Test
   void declinedOrFailedMountsFallBackToOrdinaryUnpack() throws Exception {
     harness = DaemonHarness.start(dir, FakeLayerMounter.failing(sources));
