@@ -6,16 +6,9 @@ import io.fastpull.proto.control.v1.LayerStatus;
 import io.fastpull.proto.control.v1.LayerTrace;
 import io.fastpull.proto.control.v1.LayersRequest;
 import io.fastpull.proto.control.v1.TracesRequest;
-import io.grpc.ManagedChannel;
+import io.fastpull.pull.UnixGrpcChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,21 +31,12 @@ public final class DaemonControl implements AutoCloseable {
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
 
   private final Path socket;
-  private final EventLoopGroup group;
-  private final ManagedChannel channel;
+  private final UnixGrpcChannel channel;
   private boolean closed;
 
   private DaemonControl(Path socket) {
     this.socket = socket;
-    this.group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    this.channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-        .channelType(EpollDomainSocketChannel.class)
-        .eventLoopGroup(group)
-        .usePlaintext()
-        // gRPC asks for TCP keepalive, which a Unix socket does not have (Netty warns): unset it
-        .withOption(ChannelOption.SO_KEEPALIVE, null)
-        .maxInboundMessageSize(64 << 20)
-        .build();
+    this.channel = new UnixGrpcChannel(socket);
   }
 
   /**
@@ -130,7 +114,7 @@ public final class DaemonControl implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("control connection to " + socket + " is closed");
     }
-    return ControlGrpc.newBlockingStub(channel)
+    return ControlGrpc.newBlockingStub(channel.channel())
         .withDeadlineAfter(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
   }
 
@@ -159,15 +143,7 @@ public final class DaemonControl implements AutoCloseable {
 
   @Override
   public synchronized void close() {
-    if (closed) {
-      return;
-    }
     closed = true;
-    try {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    channel.close();
   }
 }

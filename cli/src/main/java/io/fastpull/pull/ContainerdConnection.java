@@ -7,16 +7,9 @@ import io.fastpull.proto.containerd.leases.v1.LeasesGrpc;
 import io.fastpull.proto.containerd.snapshots.v1.SnapshotsGrpc;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
-import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.stub.MetadataUtils;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,23 +32,13 @@ final class ContainerdConnection implements AutoCloseable {
 
   final Path address;
   final String namespace;
-  private final EventLoopGroup group;
-  private final ManagedChannel channel;
+  private final UnixGrpcChannel channel;
   private Channel scoped;
-  private boolean closed;
 
   private ContainerdConnection(Path address, String namespace) {
     this.address = address;
     this.namespace = namespace;
-    this.group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    this.channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(address.toString()))
-        .channelType(EpollDomainSocketChannel.class)
-        .eventLoopGroup(group)
-        // gRPC asks for TCP keepalive, which a Unix socket does not have (Netty warns): unset it
-        .withOption(io.grpc.netty.shaded.io.netty.channel.ChannelOption.SO_KEEPALIVE, null)
-        .usePlaintext()
-        .maxInboundMessageSize(64 << 20)
-        .build();
+    this.channel = new UnixGrpcChannel(address);
     useLease(Optional.empty());
   }
 
@@ -77,7 +60,7 @@ final class ContainerdConnection implements AutoCloseable {
     Metadata headers = new Metadata();
     headers.put(NAMESPACE_HEADER, namespace);
     lease.ifPresent(l -> headers.put(LEASE_HEADER, l));
-    scoped = ClientInterceptors.intercept(channel,
+    scoped = ClientInterceptors.intercept(channel.channel(),
         MetadataUtils.newAttachHeadersInterceptor(headers));
   }
 
@@ -141,15 +124,6 @@ final class ContainerdConnection implements AutoCloseable {
 
   @Override
   public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    try {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    channel.close();
   }
 }

@@ -1,5 +1,6 @@
 package io.fastpull.blob;
 
+import java.util.Arrays;
 import java.util.BitSet;
 
 /**
@@ -30,7 +31,7 @@ final class AccessTrace {
       }
       seen.set(index);
       if (size == order.length) {
-        order = java.util.Arrays.copyOf(order, Math.min(limit, size * 2));
+        order = Arrays.copyOf(order, Math.min(limit, size * 2));
       }
       order[size++] = index;
       full = size >= limit;
@@ -38,7 +39,7 @@ final class AccessTrace {
   }
 
   synchronized int[] snapshot() {
-    return java.util.Arrays.copyOf(order, size);
+    return Arrays.copyOf(order, size);
   }
 
   synchronized void reset() {

@@ -21,7 +21,6 @@ public final class FetchDemand {
 
   void begin() {
     waiting.incrementAndGet();
-    lastWaitMillis = clock.millis();
   }
 
   void end() {

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,8 +83,7 @@ public final class LayerMounter {
    *
    * @throws IOException if libfuse cannot be loaded or the scratch mount fails
    */
-  public static void warmUp(Path scratch, java.util.function.BooleanSupplier stop)
-      throws IOException {
+  public static void warmUp(Path scratch, BooleanSupplier stop) throws IOException {
     warmUp();
     WarmUp.run(scratch, stop);
   }

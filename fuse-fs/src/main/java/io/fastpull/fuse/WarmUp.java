@@ -21,9 +21,11 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.time.Clock;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
 
 /**
  * Serves a small generated layer through a real mount a few thousand times, so that the code a
@@ -43,7 +45,7 @@ final class WarmUp {
   private WarmUp() {}
 
   /** @param stop polled between directories: true ends the warm-up early, cleaned up */
-  static void run(Path scratch, java.util.function.BooleanSupplier stop) throws IOException {
+  static void run(Path scratch, BooleanSupplier stop) throws IOException {
     clear(scratch);
     Files.createDirectories(scratch);
     ExecutorService pool = Executors.newFixedThreadPool(2, r -> {
@@ -71,8 +73,7 @@ final class WarmUp {
   }
 
   /** Lists, stats, reads and follows every entry once: each is a distinct kernel request. */
-  private static void exercise(Path root, java.util.function.BooleanSupplier stop)
-      throws IOException {
+  private static void exercise(Path root, BooleanSupplier stop) throws IOException {
     try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root)) {
       for (Path dir : dirs) {
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
@@ -134,7 +135,7 @@ final class WarmUp {
     LayerMounter.clearStale(mnt);
     if (Files.exists(scratch)) {
       try (var walk = Files.walk(scratch)) {
-        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
           Files.deleteIfExists(p);
         }
       }

@@ -7,76 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fastpull.blob.ChunkFetchException.Reason;
 import io.fastpull.cache.FakeChunkCache;
-import io.fastpull.format.BlobSource;
 import io.fastpull.format.ChunkInfo;
-import io.fastpull.format.LayerBlob;
-import io.fastpull.format.LayerMeta;
-import io.fastpull.format.LayerWriter;
-import io.fastpull.format.Layers;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class ChunkFetcherTest {
-  static final int CHUNK = 4096;
-  static final int CHUNKS = 64;
-
-  @TempDir Path tmp;
-  private ExecutorService pool;
-  private final List<ChunkReader> readers = new ArrayList<>();
-  private Path blobFile;
-  private byte[] blob;
-  private LayerMeta meta;
-  private byte[] content;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    pool = Executors.newCachedThreadPool();
-    content = Layers.bytes(CHUNKS * CHUNK, 42, false);
-    byte[] tar = Layers.tar(w -> Layers.file(w, "big", content));
-    blob = Layers.blob(tar, LayerWriter.Options.withChunkSize(CHUNK));
-    blobFile = Files.write(tmp.resolve("blob"), blob);
-    meta = LayerBlob.open(BlobSource.of(blob)).meta();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    for (ChunkReader r : readers) {
-      r.close();
-    }
-    pool.shutdownNow();
-  }
-
-  ChunkInfo chunk(int k) {
-    return meta.chunk(meta.fileChunks(meta.lookup("big").orElseThrow().ino())[k]);
-  }
-
-  byte[] expected(int k) {
-    return java.util.Arrays.copyOfRange(content, k * CHUNK, (k + 1) * CHUNK);
-  }
-
-  ChunkReader reader(CountingSource source, FakeChunkCache cache, FetchOptions options) {
-    ChunkReader r = ChunkReader.open("sha256:test", source, cache, options, pool,
-        Clock.systemUTC());
-    readers.add(r);
-    return r;
-  }
-
-  CountingSource source() throws Exception {
-    return new CountingSource(ChunkSource.file(blobFile));
-  }
-
+class ChunkFetcherTest extends OneFileBlobFixture {
   @Test
   void concurrentReadsOfOneChunkMakeOneRequest() throws Exception {
     CountingSource src = source();

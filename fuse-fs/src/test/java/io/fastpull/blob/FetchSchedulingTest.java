@@ -5,80 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fastpull.cache.FakeChunkCache;
-import io.fastpull.format.BlobSource;
 import io.fastpull.format.ChunkInfo;
-import io.fastpull.format.LayerBlob;
-import io.fastpull.format.LayerMeta;
-import io.fastpull.format.LayerWriter;
-import io.fastpull.format.Layers;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Priorities, in-flight bounds, access traces and background fill of the chunk reader. */
-class FetchSchedulingTest {
-  static final int CHUNK = 4096;
-  static final int CHUNKS = 64;
-
-  @TempDir Path tmp;
-  private ExecutorService pool;
-  private final List<ChunkReader> readers = new ArrayList<>();
-  private Path blobFile;
-  private LayerMeta meta;
-  private byte[] content;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    pool = Executors.newCachedThreadPool();
-    content = Layers.bytes(CHUNKS * CHUNK, 7, false);
-    byte[] tar = Layers.tar(w -> Layers.file(w, "big", content));
-    byte[] blob = Layers.blob(tar, LayerWriter.Options.withChunkSize(CHUNK));
-    blobFile = Files.write(tmp.resolve("blob"), blob);
-    meta = LayerBlob.open(BlobSource.of(blob)).meta();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    for (ChunkReader r : readers) {
-      r.close();
-    }
-    pool.shutdownNow();
-  }
-
-  ChunkInfo chunk(int k) {
-    return meta.chunk(meta.fileChunks(meta.lookup("big").orElseThrow().ino())[k]);
-  }
-
-  List<ChunkInfo> chunks(int from, int to) {
-    List<ChunkInfo> out = new ArrayList<>();
-    for (int k = from; k < to; k++) {
-      out.add(chunk(k));
-    }
-    return out;
-  }
-
-  byte[] expected(int k) {
-    return java.util.Arrays.copyOfRange(content, k * CHUNK, (k + 1) * CHUNK);
-  }
-
-  ChunkReader reader(CountingSource source, FakeChunkCache cache, FetchOptions options,
-      FetchDemand demand) {
-    ChunkReader r = ChunkReader.open("sha256:test", source, cache, options, pool,
-        Clock.systemUTC(), demand);
-    readers.add(r);
-    return r;
-  }
-
+class FetchSchedulingTest extends OneFileBlobFixture {
   /** One chunk per request, so that request order shows scheduling order. */
   FetchOptions oneChunkRequests(int inFlight) {
     return FetchOptions.defaults().withMaxMergeBytes(1).withInFlight(inFlight, 0);
@@ -92,7 +27,7 @@ class FetchSchedulingTest {
 
   @Test
   void aReadOfAQueuedChunkGoesAheadOfThePrefetchQueue() throws Exception {
-    CountingSource src = new CountingSource(ChunkSource.file(blobFile));
+    CountingSource src = source();
     src.stall();
     ChunkReader r = reader(src, new FakeChunkCache(1 << 20), oneChunkRequests(1),
         new FetchDemand(Clock.systemUTC()));
@@ -117,7 +52,7 @@ class FetchSchedulingTest {
 
   @Test
   void readAheadIsServedBeforeQueuedPrefetch() throws Exception {
-    CountingSource src = new CountingSource(ChunkSource.file(blobFile));
+    CountingSource src = source();
     src.stall();
     ChunkReader r = reader(src, new FakeChunkCache(1 << 20), oneChunkRequests(1),
         new FetchDemand(Clock.systemUTC()));
@@ -133,7 +68,7 @@ class FetchSchedulingTest {
 
   @Test
   void requestsInFlightStayWithinTheBound() throws Exception {
-    CountingSource src = new CountingSource(ChunkSource.file(blobFile));
+    CountingSource src = source();
     src.stall();
     ChunkReader r = reader(src, new FakeChunkCache(1 << 20), oneChunkRequests(3),
         new FetchDemand(Clock.systemUTC()));
@@ -148,7 +83,7 @@ class FetchSchedulingTest {
 
   @Test
   void theTraceListsFirstReadsInOrderAndNotPrefetch() throws Exception {
-    CountingSource src = new CountingSource(ChunkSource.file(blobFile));
+    CountingSource src = source();
     ChunkReader r = reader(src, new FakeChunkCache(1 << 20), FetchOptions.defaults(),
         new FetchDemand(Clock.systemUTC()));
     r.prefetch(chunks(40, 50));
@@ -166,7 +101,7 @@ class FetchSchedulingTest {
   @Test
   void aFillFetchesWhatIsNotCachedInLargeRequests() throws Exception {
     FakeChunkCache cache = new FakeChunkCache(1 << 20);
-    CountingSource src = new CountingSource(ChunkSource.file(blobFile));
+    CountingSource src = source();
     ChunkReader r = reader(src, cache, FetchOptions.defaults().withFillQuiet(Duration.ZERO),
         new FetchDemand(Clock.systemUTC()));
     r.read(chunk(10));
@@ -188,7 +123,7 @@ class FetchSchedulingTest {
   @Test
   void aFillWaitsWhileAnyReaderSharingTheDemandWaits() throws Exception {
     FetchDemand demand = new FetchDemand(Clock.systemUTC());
-    CountingSource busy = new CountingSource(ChunkSource.file(blobFile));
+    CountingSource busy = source();
     busy.stall();
     ChunkReader other = reader(busy, new FakeChunkCache(1 << 20), FetchOptions.defaults(),
         demand);
@@ -199,7 +134,7 @@ class FetchSchedulingTest {
     }
     assertEquals(1, demand.waiting());
 
-    CountingSource src = new CountingSource(ChunkSource.file(blobFile));
+    CountingSource src = source();
     FakeChunkCache cache = new FakeChunkCache(1 << 20);
     ChunkReader r = reader(src, cache,
         FetchOptions.defaults().withFillQuiet(Duration.ofMillis(50)), demand);
@@ -248,9 +183,7 @@ class FetchSchedulingTest {
         return "half-then-stall";
       }
     };
-    ChunkReader r = ChunkReader.open("sha256:test", halfThenStall, new FakeChunkCache(1 << 20),
-        FetchOptions.defaults(), pool, Clock.systemUTC());
-    readers.add(r);
+    ChunkReader r = reader(halfThenStall, new FakeChunkCache(1 << 20), FetchOptions.defaults());
     r.readAhead(chunks(0, 20));
     assertArrayEquals(expected(0), pool.submit(() -> r.read(chunk(0)))
         .get(10, java.util.concurrent.TimeUnit.SECONDS), "served from the first half");
@@ -265,7 +198,7 @@ class FetchSchedulingTest {
 
   @Test
   void closingStopsAFill() throws Exception {
-    CountingSource src = new CountingSource(ChunkSource.file(blobFile));
+    CountingSource src = source();
     src.stall();
     ChunkReader r = reader(src, new FakeChunkCache(1 << 20),
         oneChunkRequests(2).withInFlight(2, 2).withFillQuiet(Duration.ZERO),

@@ -1,7 +1,9 @@
 package io.fastpull.fuse;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -22,16 +24,16 @@ class ReadaheadTest {
       long[] due = ra.onRead(7, off, READ, size);
       if (due != null) {
         extensions++;
-        org.junit.jupiter.api.Assertions.assertEquals(lastTo, due[0], "contiguous ranges");
+        assertEquals(lastTo, due[0], "contiguous ranges");
         long window = due[1] - (off + READ);
-        org.junit.jupiter.api.Assertions.assertTrue(window >= lastLen && window <= 8 * MIB,
+        assertTrue(window >= lastLen && window <= 8 * MIB,
             "window " + window + " after " + lastLen);
         lastLen = window;
         lastTo = due[1];
       }
     }
-    org.junit.jupiter.api.Assertions.assertEquals(8 * MIB, lastLen);
-    org.junit.jupiter.api.Assertions.assertTrue(extensions > 4);
+    assertEquals(8 * MIB, lastLen);
+    assertTrue(extensions > 4);
   }
 
   @Test

@@ -2,6 +2,8 @@ package io.fastpull.daemon;
 
 import io.fastpull.blob.FetchOptions;
 import io.fastpull.cache.DirectoryChunkCache;
+import io.fastpull.format.ChunkCodec;
+import io.fastpull.fuse.LayerMounter;
 import io.fastpull.fuse.MountOptions;
 import io.fastpull.metrics.MetricsRegistry;
 import io.fastpull.registry.RegistryClient;
@@ -10,10 +12,12 @@ import io.fastpull.registry.auth.DockerConfigStore;
 import io.fastpull.remote.FuseLayerMounter;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 /**
  * Builds what lazy layers need from the configuration: one registry client, the node's chunk
@@ -25,10 +29,10 @@ final class RemoteStack implements AutoCloseable {
   private final DirectoryChunkCache cache;
   private final ExecutorService fetchers;
   private final FuseLayerMounter mounter;
-  private final java.nio.file.Path warmUpDir;
+  private final Path warmUpDir;
 
   private RemoteStack(RegistryClient client, DirectoryChunkCache cache, ExecutorService fetchers,
-      FuseLayerMounter mounter, java.nio.file.Path warmUpDir) {
+      FuseLayerMounter mounter, Path warmUpDir) {
     this.warmUpDir = warmUpDir;
     this.client = client;
     this.cache = cache;
@@ -93,11 +97,11 @@ final class RemoteStack implements AutoCloseable {
    * mount under {@code <root>/warm-up} served a few thousand times so that the read path is
    * compiled. For the daemon's warm-up thread; idempotent; {@code stop} ends it early.
    */
-  void warmUp(java.util.function.BooleanSupplier stop) throws IOException {
+  void warmUp(BooleanSupplier stop) throws IOException {
     client.warmUp();
-    io.fastpull.format.ChunkCodec.warmUp();
+    ChunkCodec.warmUp();
     if (!stop.getAsBoolean()) {
-      io.fastpull.fuse.LayerMounter.warmUp(warmUpDir, stop);
+      LayerMounter.warmUp(warmUpDir, stop);
     }
   }
 

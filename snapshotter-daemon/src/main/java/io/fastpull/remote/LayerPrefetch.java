@@ -60,17 +60,14 @@ final class LayerPrefetch {
     if (source == PrefetchSource.TABLE && chunks.isEmpty()) {
       source = PrefetchSource.NONE;
     }
-    try {
-      if (!chunks.isEmpty()) {
-        reader.prefetch(chunks);
-      }
-      queued = new Queued(source, chunks.size());
-      boolean fill = fill();
-      log.info("layer prefetch queued key={} blob={} source={} chunks={} background_fill={}",
-          snapshotKey, blob, source.label(), chunks.size(), fill);
-    } catch (IllegalStateException closed) {
-      log.debug("layer unmounted before its prefetch key={} blob={}", snapshotKey, blob);
+    // A reader closed meanwhile (layer unmounted) ignores both requests.
+    if (!chunks.isEmpty()) {
+      reader.prefetch(chunks);
     }
+    queued = new Queued(source, chunks.size());
+    boolean fill = fill();
+    log.info("layer prefetch queued key={} blob={} source={} chunks={} background_fill={}",
+        snapshotKey, blob, source.label(), chunks.size(), fill);
   }
 
   private List<ChunkInfo> chunks(int[] indexes) {
