@@ -76,7 +76,9 @@ class LayerFsTest {
         fs.readlink(fs.ino("/data/rel-link")));
     int owned = fs.ino("/data/owned");
     assertArrayEquals("hello".getBytes(StandardCharsets.UTF_8), fs.xattr(owned, "user.comment"));
-    assertArrayEquals("security.capability\0trusted.bin\0user.comment\0"
+    // An empty value is a value (size 0), not an absent attribute (ENODATA).
+    assertArrayEquals(new byte[0], fs.xattr(owned, "user.empty"));
+    assertArrayEquals("security.capability\0trusted.bin\0user.comment\0user.empty\0"
         .getBytes(StandardCharsets.UTF_8),
         fs.xattrList(owned));
     assertEquals(fs.ino("/data/f1"), fs.ino("/data/hard"));

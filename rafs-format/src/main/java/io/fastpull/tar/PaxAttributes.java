@@ -19,8 +19,8 @@ final class PaxAttributes {
   private final long offset;
 
   /**
-   * @param records merged records; an empty value already removed its key (POSIX: an empty value
-   *     cancels a global record and lets the header field apply)
+   * @param records merged records, as {@link #overlay} leaves them: an empty value of a header
+   *     field keyword already removed its key, an empty xattr value is kept
    * @param offset archive offset of the entry's first extension header, for errors
    */
   PaxAttributes(Map<String, byte[]> records, long offset) {
@@ -28,15 +28,24 @@ final class PaxAttributes {
     this.offset = offset;
   }
 
-  /** Overlays {@code update} onto {@code base}, honouring POSIX deletion by empty value. */
+  /**
+   * Overlays {@code update} onto {@code base}. An empty value removes its key (POSIX: it cancels a
+   * global record and lets the header field apply), except for xattr records: there the empty
+   * value is the attribute's value, and GNU tar, libarchive and containerd's applier (which walks
+   * Go's {@code PAXRecords}) all set the attribute with an empty value.
+   */
   static void overlay(Map<String, byte[]> base, Map<String, byte[]> update) {
     update.forEach((k, v) -> {
-      if (v.length == 0) {
+      if (v.length == 0 && !isXattr(k)) {
         base.remove(k);
       } else {
         base.put(k, v);
       }
     });
+  }
+
+  private static boolean isXattr(String key) {
+    return key.startsWith(SCHILY_XATTR) || key.startsWith(LIBARCHIVE_XATTR);
   }
 
   boolean isEmpty() {

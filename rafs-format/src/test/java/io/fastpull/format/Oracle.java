@@ -52,6 +52,7 @@ public final class Oracle {
       file(w, "./data/dup2", shared);
       file(w, "./data/owned", 0600, 1000, 1001, bytes(3000, 9, true), Map.of(
           "user.comment", "hello".getBytes(StandardCharsets.UTF_8),
+          "user.empty", new byte[0],
           "trusted.bin", new byte[] {0, 1, (byte) 0xff, (byte) 0x80, 10},
           "security.capability", new byte[] {1, 0, 0, 2, 0, 32, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
               0, 0, 0, 0}));

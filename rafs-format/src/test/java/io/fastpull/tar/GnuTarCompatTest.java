@@ -80,7 +80,7 @@ class GnuTarCompatTest {
         symlink("d/link", "setuid"),
         hardlink("d/hard", "d/setuid"),
         fifo("d/fifo").mode(0640),
-        file("d/" + UNICODE, "unicode").xattr("user.bin", all),
+        file("d/" + UNICODE, "unicode").xattr("user.bin", all).xattr("user.empty", new byte[0]),
         file("d/" + "p".repeat(120) + "/deep/" + "q".repeat(90), "long path"),
         file("d/zero", new byte[0]),
         file("d/old", "x").mtime(-86_400L * 365, 0)));
@@ -215,6 +215,7 @@ class GnuTarCompatTest {
     Files.writeString(d.resolve("sub/" + UNICODE + "/" + UNICODE), "long unicode");
     Files.writeString(d.resolve("xattrs"), "x");
     GnuTar.setXattr(d.resolve("xattrs"), "user.bin", BINARY);
+    GnuTar.setXattr(d.resolve("xattrs"), "user.empty", new byte[0]);
     if (GnuTar.isRoot()) {
       GnuTar.run(d, "mknod", "null", "c", "1", "3");
       GnuTar.setXattr(d.resolve("xattrs"), "trusted.t", BINARY);
@@ -276,7 +277,7 @@ class GnuTarCompatTest {
           continue;
         }
         Map<String, byte[]> expected = new LinkedHashMap<>();
-        for (String name : List.of("user.bin", "trusted.t")) {
+        for (String name : List.of("user.bin", "user.empty", "trusted.t")) {
           byte[] v = GnuTar.getXattr(p, name);
           if (v != null && h.type() != TarEntryType.SYMLINK) {
             expected.put(name, v);

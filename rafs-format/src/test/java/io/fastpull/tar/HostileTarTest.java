@@ -260,6 +260,36 @@ class HostileTarTest {
   }
 
   @Test
+  void emptyXattrValuesAreValuesNotDeletions() throws IOException {
+    // As GNU tar writes a file with `setfattr -n user.empty`: "28 SCHILY.xattr.user.empty=\n".
+    // Header fields are cancelled by an empty value (POSIX), xattrs are set to it (GNU tar,
+    // libarchive and containerd's applier all do).
+    Map<String, byte[]> global = new LinkedHashMap<>();
+    global.put("SCHILY.xattr.user.g", bytes("global"));
+    global.put("SCHILY.xattr.user.g-empty", new byte[0]);
+    Map<String, byte[]> local = new LinkedHashMap<>();
+    local.put("SCHILY.xattr.user.empty", new byte[0]);
+    local.put("LIBARCHIVE.xattr.user.la", new byte[0]);
+    local.put("SCHILY.xattr.user.g", new byte[0]);
+    local.put("uid", new byte[0]);
+    byte[] tar = concat(extension('g', PaxRecords.encode(global)),
+        extension('x', PaxRecords.encode(local)),
+        new HeaderBlock((byte) '0').name(new byte[0], bytes("f")).mode(0644).owner(5, 6)
+            .size(0).mtime(0).toBytes(),
+        new byte[1024]);
+    assertEquals("28 SCHILY.xattr.user.empty=\n",
+        new String(PaxRecords.encode(Map.of("SCHILY.xattr.user.empty", new byte[0])),
+            StandardCharsets.UTF_8));
+    try (TarReader r = new TarReader(new ByteArrayInputStream(tar))) {
+      TarHeader f = r.next().orElseThrow();
+      assertEquals(5, f.uid());
+      assertEquals(java.util.Set.of("user.empty", "user.la", "user.g", "user.g-empty"),
+          f.xattrs().keySet());
+      f.xattrs().values().forEach(v -> assertArrayEquals(new byte[0], v));
+    }
+  }
+
+  @Test
   void gnuLongNamesAndBase256() throws IOException {
     String longName = "L".repeat(300);
     String longLink = "K".repeat(200);

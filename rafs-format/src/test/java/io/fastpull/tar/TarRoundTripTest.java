@@ -158,7 +158,7 @@ class TarRoundTripTest {
     assertRoundTrip(
         file("f", "x").xattr("user.all", all).xattr("security.capability", cap)
             .xattr("user.newlines", newlines).xattr("user.ünï", "v")
-            .xattr("trusted.big", new byte[60_000]),
+            .xattr("trusted.big", new byte[60_000]).xattr("user.empty", new byte[0]),
         dir("d").xattr("trusted.overlay.opaque", "y"),
         symlink("s", "f").xattr("user.k", new byte[] {0}));
   }
