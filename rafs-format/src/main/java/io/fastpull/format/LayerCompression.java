@@ -1,10 +1,7 @@
 package io.fastpull.format;
 
-import com.github.luben.zstd.ZstdInputStream;
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.zip.GZIPInputStream;
 
 /** How an OCI layer's bytes are compressed, told from their first bytes. */
 public enum LayerCompression {
@@ -29,14 +26,11 @@ public enum LayerCompression {
 
   /**
    * Wraps {@code raw} so that it yields the uncompressed tar, whatever the compression. The
-   * returned stream owns {@code raw}.
+   * returned stream owns {@code raw}. Compressed data that ends early or is corrupt fails with a
+   * {@link io.fastpull.tar.TarFormatException} saying so, with the offsets reached; failures of
+   * {@code raw} itself pass through unchanged.
    */
   public static InputStream decompress(InputStream raw) throws IOException {
-    InputStream in = raw.markSupported() ? raw : new BufferedInputStream(raw, 1 << 16);
-    return switch (detect(in)) {
-      case GZIP -> new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16);
-      case ZSTD -> new BufferedInputStream(new ZstdInputStream(in), 1 << 16);
-      case NONE -> in;
-    };
+    return DecompressingInput.open(raw);
   }
 }

@@ -44,6 +44,11 @@ final class ArchiveInput implements Closeable {
     if (n == 0) {
       return false;
     }
+    if (n < BLOCK && offset == n) {
+      // Not even one block: no archive at all, as GNU tar says, rather than a cut-off one.
+      throw new TarFormatException(0, "this does not look like a tar archive: it holds only " + n
+          + " bytes, less than one 512-byte header");
+    }
     if (n < BLOCK) {
       throw new TarFormatException(offset - n, "archive ends inside a header block (" + n
           + " of 512 bytes); the archive is truncated");

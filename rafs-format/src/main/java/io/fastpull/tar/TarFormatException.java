@@ -12,6 +12,7 @@ public final class TarFormatException extends IOException {
   private static final long serialVersionUID = 1L;
 
   private final long offset;
+  private final String problem;
 
   /**
    * @param offset byte offset in the archive where the problem was found
@@ -20,10 +21,16 @@ public final class TarFormatException extends IOException {
   public TarFormatException(long offset, String problem) {
     super(String.format("tar archive at offset 0x%x: %s", offset, problem));
     this.offset = offset;
+    this.problem = problem;
   }
 
   /** Byte offset in the uncompressed archive where the problem was found. */
   public long offset() {
     return offset;
+  }
+
+  /** What was wrong, without the offset. */
+  public String problem() {
+    return problem;
   }
 }

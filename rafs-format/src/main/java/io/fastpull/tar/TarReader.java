@@ -84,7 +84,12 @@ public final class TarReader implements Closeable {
         }
         throw new TarFormatException(at, "a single zero block in the middle of the archive");
       }
-      RawHeader raw = RawHeader.parse(block, at);
+      RawHeader raw;
+      try {
+        raw = RawHeader.parse(block, at);
+      } catch (TarFormatException e) {
+        throw at == 0 ? notATar(e) : e;
+      }
       if (ext.start < 0) {
         ext.start = at;
       }
@@ -195,6 +200,17 @@ public final class TarReader implements Closeable {
     } catch (IllegalArgumentException e) {
       throw new TarFormatException(raw.offset(), e.getMessage());
     }
+  }
+
+  /**
+   * A bad first header means the input is no tar at all (GNU tar: "This does not look like a tar
+   * archive"), far more often than a corrupt one: say so first.
+   */
+  private static TarFormatException notATar(TarFormatException e) {
+    TarFormatException t = new TarFormatException(e.offset(),
+        "this does not look like a tar archive: " + e.problem());
+    t.initCause(e);
+    return t;
   }
 
   private static TarEntryType type(RawHeader raw) throws TarFormatException {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -43,6 +44,19 @@ class HostileTarTest {
   void truncatedHeader() {
     assertRejected(Arrays.copyOf(tarOf(file("a", "x")), 300));
     assertRejected(Arrays.copyOf(tarOf(file("a", "x"), file("b", "y")), 1024 + 100));
+  }
+
+  @Test
+  void inputThatIsNoTarSaysSo() {
+    for (byte[] junk : new byte[][] {bytes("hello, not a tar\n"), bytes("x".repeat(2000))}) {
+      TarFormatException e = assertThrows(TarFormatException.class, () -> readAll(junk));
+      assertTrue(e.problem().startsWith("this does not look like a tar archive"), e.getMessage());
+    }
+    // A bad header later on is a damaged archive, not a foreign file.
+    byte[] tar = tarOf(file("a", "x"), file("b", "y"));
+    Arrays.fill(tar, 1024, 1100, (byte) 'x');
+    TarFormatException later = assertThrows(TarFormatException.class, () -> readAll(tar));
+    assertTrue(!later.problem().contains("does not look like"), later.getMessage());
   }
 
   @Test
