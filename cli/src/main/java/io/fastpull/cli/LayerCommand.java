@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -25,6 +26,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -78,19 +80,22 @@ final class LayerCommand {
       if (threads != null) {
         o = o.withThreads(threads);
       }
-      Path dir = output.toAbsolutePath().getParent();
-      Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, "." + output.getFileName() + ".", ".wip");
+      boolean stdin = input.equals("-");
+      String source = stdin ? "standard input" : input;
       LayerWriter.Result r;
-      try (InputStream in = input.equals("-") ? System.in
-              : new BufferedInputStream(Files.newInputStream(Path.of(input)), 1 << 20);
-          OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
-        r = new LayerWriter(o).write(in, out);
-      } catch (IOException | RuntimeException e) {
-        Files.deleteIfExists(tmp);
-        throw e;
+      try (InputStream in = new BufferedInputStream(stdin ? System.in
+              : openInput(Path.of(input)), 1 << 20);
+          StagedFile out = StagedFile.create(output)) {
+        try {
+          requireNotEmpty(in);
+          r = new LayerWriter(o).write(in, out.stream());
+        } catch (StagedFile.WriteFailure e) {
+          throw e;
+        } catch (IOException e) {
+          throw new IOException(source + ": " + e.getMessage(), e);
+        }
+        out.commit();
       }
-      Files.move(tmp, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       PrintWriter w = spec.commandLine().getOut();
       w.printf(Locale.ROOT, "blob      %s%nsize      %d%ndiff_id   %s%nentries   %d%n"
               + "inodes    %d%nchunks    %d (%d deduplicated)%nfile data %d bytes -> %d "
@@ -116,8 +121,8 @@ final class LayerCommand {
 
     @Override
     public Integer call() throws IOException {
-      try (FileBlobSource src = BlobSource.open(blob)) {
-        LayerBlob b = LayerBlob.open(src);
+      try (FileBlobSource src = openBlob(blob)) {
+        LayerBlob b = readBlob(src, blob);
         LayerMeta m = b.meta();
         PrintWriter w = spec.commandLine().getOut();
         BlobFooter f = b.footer();
@@ -166,9 +171,14 @@ final class LayerCommand {
 
     @Override
     public Integer call() throws IOException {
-      try (FileBlobSource src = BlobSource.open(blob)) {
-        LayerBlob b = LayerBlob.open(src);
-        int n = b.verifyAllChunks();
+      try (FileBlobSource src = openBlob(blob)) {
+        LayerBlob b = readBlob(src, blob);
+        int n;
+        try {
+          n = b.verifyAllChunks();
+        } catch (IOException e) {
+          throw new IOException(blob + ": " + e.getMessage(), e);
+        }
         spec.commandLine().getOut().printf(Locale.ROOT, "ok: %s: metadata and %d chunks verified%n",
             blob, n);
         spec.commandLine().getOut().flush();
@@ -194,58 +204,160 @@ final class LayerCommand {
     public Integer call() throws IOException {
       LayerExporter.Whiteouts style =
           oci ? LayerExporter.Whiteouts.OCI : LayerExporter.Whiteouts.OVERLAY;
-      try (FileBlobSource src = BlobSource.open(blob)) {
-        LayerBlob b = LayerBlob.open(src);
+      try (FileBlobSource src = openBlob(blob)) {
+        LayerBlob b = readBlob(src, blob);
         if (output.equals("-")) {
           OutputStream out = new BufferedOutputStream(System.out, 1 << 20);
-          LayerExporter.export(b, style, out);
+          try {
+            LayerExporter.export(b, style, out);
+          } catch (IOException e) {
+            throw new IOException(blob + ": " + e.getMessage(), e);
+          }
           out.flush();
           return 0;
         }
-        Path target = Path.of(output).toAbsolutePath();
-        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".",
-            ".wip");
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
-          LayerExporter.export(b, style, out);
-        } catch (IOException | RuntimeException e) {
-          Files.deleteIfExists(tmp);
-          throw e;
+        try (StagedFile out = StagedFile.create(Path.of(output))) {
+          try {
+            LayerExporter.export(b, style, out.stream());
+          } catch (StagedFile.WriteFailure e) {
+            throw e;
+          } catch (IOException e) {
+            throw new IOException(blob + ": " + e.getMessage(), e);
+          }
+          out.commit();
         }
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE,
-            StandardCopyOption.REPLACE_EXISTING);
       }
       return 0;
     }
   }
 
   @Command(name = "unpack", mixinStandardHelpOptions = true,
-      description = "Unpack a lazy blob into a new directory, as the layer would be mounted "
-          + "(uses GNU tar to create devices and xattrs; run as root to keep owners).")
+      description = "Unpack a lazy blob into a new or empty directory, as the layer would be "
+          + "mounted (uses GNU tar to create devices and xattrs; run as root to keep owners).")
   static final class Unpack implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "BLOB")
     Path blob;
 
-    @Parameters(index = "1", paramLabel = "DIR", description = "directory to create")
+    @Parameters(index = "1", paramLabel = "DIR",
+        description = "directory to create, or an existing empty one (as tar -x -C)")
     Path dir;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-      Path target = dir.toAbsolutePath();
-      if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-        throw new IOException(target + " already exists; unpack creates a new directory");
-      }
-      Path tmp = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".");
-      try (FileBlobSource src = BlobSource.open(blob)) {
-        LayerBlob b = LayerBlob.open(src);
-        Unpacker.unpack(b, tmp);
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-      } catch (IOException | RuntimeException | InterruptedException e) {
-        Unpacker.deleteTree(tmp);
-        throw e;
+      Path target = dir.toAbsolutePath().normalize();
+      try (FileBlobSource src = openBlob(blob)) {
+        LayerBlob b = readBlob(src, blob);
+        if (Files.exists(target)) {
+          unpackIntoEmpty(b, target);
+        } else {
+          unpackIntoNew(b, target);
+        }
       }
       return 0;
+    }
+
+    /** Unpacks next to the target and renames the whole tree into place when complete. */
+    private void unpackIntoNew(LayerBlob b, Path target) throws IOException, InterruptedException {
+      if (Files.isSymbolicLink(target)) {
+        throw new IOException("cannot unpack into " + dir + ": it is a dangling symbolic link");
+      }
+      StagedFile.requireDirectory(dir, target.getParent());
+      Path tmp;
+      try {
+        tmp = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".");
+      } catch (IOException e) {
+        throw new IOException("cannot create " + dir + ": " + StagedFile.reason(e), e);
+      }
+      try {
+        Unpacker.unpack(b, blob, tmp, dir);
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      } catch (FileSystemException e) {
+        throw new IOException("cannot create " + dir + ": " + StagedFile.reason(e), e);
+      } finally {
+        Unpacker.deleteTree(tmp);
+      }
+    }
+
+    /**
+     * Unpacks straight into an existing empty directory, as {@code tar -x -C} does (it may be a
+     * mount point, which no rename could replace); on failure empties it again.
+     */
+    private void unpackIntoEmpty(LayerBlob b, Path target)
+        throws IOException, InterruptedException {
+      if (!Files.isDirectory(target)) {
+        throw new IOException("cannot unpack into " + dir + ": it exists and is not a directory");
+      }
+      try (Stream<Path> s = Files.list(target)) {
+        if (s.findAny().isPresent()) {
+          throw new IOException("cannot unpack into " + dir + ": it is not empty; unpack needs a "
+              + "new or empty directory so that the result is exactly the layer (empty it, or "
+              + "give another path)");
+        }
+      }
+      boolean done = false;
+      try {
+        Unpacker.unpack(b, blob, target, dir);
+        done = true;
+      } finally {
+        if (!done) {
+          try (Stream<Path> s = Files.list(target)) {
+            for (Path p : s.toList()) {
+              Unpacker.deleteTree(p);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** Opens a file named as input, failing with one clear line if it cannot be read. */
+  static InputStream openInput(Path file) throws IOException {
+    if (Files.isDirectory(file)) {
+      throw new IOException("cannot read " + file + ": it is a directory");
+    }
+    try {
+      return Files.newInputStream(file);
+    } catch (IOException e) {
+      throw new IOException("cannot read " + file + ": " + StagedFile.reason(e), e);
+    }
+  }
+
+  /**
+   * Refuses an input of zero bytes, as GNU tar does ("This does not look like a tar archive"):
+   * it is no archive at all, most often a failed download or redirect. An empty layer is a tar
+   * of zero blocks (1024 zero bytes, maybe compressed), which converts. {@code in} must support
+   * mark.
+   */
+  static void requireNotEmpty(InputStream in) throws IOException {
+    in.mark(1);
+    int first = in.read();
+    in.reset();
+    if (first < 0) {
+      throw new IOException("it is empty (0 bytes), which is not a tar archive; an empty layer "
+          + "is a tar of zero blocks (tar -cf empty.tar -T /dev/null)");
+    }
+  }
+
+  /** Opens a lazy blob file, failing with one clear line naming it. */
+  static FileBlobSource openBlob(Path file) throws IOException {
+    if (Files.isDirectory(file)) {
+      throw new IOException("cannot read " + file + ": it is a directory");
+    }
+    try {
+      return BlobSource.open(file);
+    } catch (IOException e) {
+      throw new IOException("cannot read " + file + ": " + StagedFile.reason(e), e);
+    }
+  }
+
+  /** Reads a blob's footer and metadata; a damaged or foreign file is named in the error. */
+  static LayerBlob readBlob(FileBlobSource src, Path file) throws IOException {
+    try {
+      return LayerBlob.open(src);
+    } catch (IOException e) {
+      throw new IOException(file + ": " + e.getMessage(), e);
     }
   }
 }

@@ -49,7 +49,7 @@ class LayerCommandTest {
       Layers.symlink(w, "./etc/link", "motd");
       Layers.file(w, "./big", Layers.bytes(3 * 4096 + 1, 3, false));
     }));
-    Path blob = tmp.resolve("out/layer.blob");
+    Path blob = Files.createDirectory(tmp.resolve("out")).resolve("layer.blob");
     Run pack = run("layer", "pack", "--chunk-size", "4096", tar.toString(), blob.toString());
     assertEquals(0, pack.code(), pack.err());
     assertTrue(pack.out().contains("diff_id   sha256:"), pack.out());

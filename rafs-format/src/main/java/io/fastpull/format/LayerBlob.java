@@ -39,8 +39,8 @@ public final class LayerBlob {
   public static BlobFooter readFooter(BlobSource source) throws IOException {
     long size = source.size();
     if (size < BlobFooter.SIZE) {
-      throw new FormatException(BLOB, 0, "blob of " + size + " bytes is shorter than its "
-          + BlobFooter.SIZE + "-byte footer");
+      throw new FormatException(BLOB, 0, "not a fastpull lazy blob: it holds only " + size
+          + " bytes, less than its " + BlobFooter.SIZE + "-byte footer");
     }
     byte[] f = new byte[BlobFooter.SIZE];
     source.readFully(size - BlobFooter.SIZE, f, 0, f.length);
