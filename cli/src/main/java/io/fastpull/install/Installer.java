@@ -157,6 +157,8 @@ public final class Installer {
       Disk.write(layout.manifest(), json, "rw-r--r--");
     }
     out.println(anything ? "installed" : "nothing to do: fastpull is installed");
+    out.println("note: a restart of the daemon ends its FUSE sessions: containers running on lazy"
+        + " layers then see I/O errors until restarted (new ones start fine); stop them first");
     if (plan.changes() && !start) {
       out.println("restart containerd so it reads " + cfg);
     }

@@ -8,7 +8,8 @@ import java.util.Objects;
  * them into a temp dir.
  *
  * @param prefix the jar and libraries go to {@code <prefix>/lib/fastpull}, the launcher to
- *     {@code <prefix>/bin/fastpull}, the manifest to {@code <prefix>/lib/fastpull/install.json}
+ *     {@code <prefix>/bin/fastpull}, the manifest to {@code <prefix>/lib/fastpull/install.json},
+ *     the README (the unit's {@code Documentation=}) to {@code <prefix>/share/doc/fastpull}
  * @param fastpullConfig the daemon's config (written only when absent)
  * @param containerdConfig containerd's config (edited)
  * @param unitDir where the systemd unit goes
@@ -55,6 +56,11 @@ public record Layout(
 
   Path unit() {
     return unitDir.resolve("fastpull.service");
+  }
+
+  /** The README, which the unit's {@code Documentation=} line points at. */
+  Path doc() {
+    return prefix.resolve("share/doc/fastpull/README.md");
   }
 
   Path manifest() {

@@ -12,9 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
-/** The files an installation consists of: jar, libraries, launcher, systemd unit. */
+/** The files an installation consists of: jar, libraries, launcher, systemd unit, README. */
 final class Payload {
   static final String UNIT_RESOURCE = "fastpull.service";
+  static final String README_RESOURCE = "README.md";
 
   private Payload() {}
 
@@ -70,6 +71,7 @@ final class Payload {
     }
     items.add(new Item(layout.launcher(), null, launcher(layout), "rwxr-xr-x"));
     items.add(new Item(layout.unit(), null, unit(layout), "rw-r--r--"));
+    items.add(new Item(layout.doc(), null, resource(README_RESOURCE), "rw-r--r--"));
     return items;
   }
 
@@ -96,27 +98,41 @@ final class Payload {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** The packaged unit with ExecStart pointing at the installed launcher and config. */
+  /**
+   * The packaged unit with ExecStart pointing at the installed launcher and config, and
+   * Documentation= at the installed README.
+   */
   static byte[] unit(Layout layout) {
-    String unit;
-    try (InputStream in = Payload.class.getResourceAsStream(UNIT_RESOURCE)) {
-      if (in == null) {
-        throw new IllegalStateException("fastpull.service is missing from the jar (build bug)");
-      }
-      unit = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read the packaged unit", e);
-    }
+    String unit = new String(resource(UNIT_RESOURCE), StandardCharsets.UTF_8);
     StringBuilder b = new StringBuilder();
     for (String line : unit.split("\n", -1)) {
       if (line.startsWith("ExecStart=")) {
         line = "ExecStart=" + systemdQuote(layout.launcher().toString()) + " daemon --config "
             + systemdQuote(layout.fastpullConfig().toString());
+      } else if (line.startsWith("Documentation=")) {
+        line = "Documentation=" + fileUri(layout.doc());
       }
       b.append(line).append('\n');
     }
     b.setLength(b.length() - 1);
     return b.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** A file packaged next to this class (build bug if missing). */
+  private static byte[] resource(String name) {
+    try (InputStream in = Payload.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException(name + " is missing from the jar (build bug)");
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read the packaged " + name, e);
+    }
+  }
+
+  /** systemd takes a file: URI; spaces and other specials are percent-encoded. */
+  private static String fileUri(Path p) {
+    return p.toUri().toASCIIString().replaceFirst("^file:///", "file:/");
   }
 
   /** Commented defaults: the file parses as empty, so the daemon runs on its built-in values. */

@@ -266,6 +266,40 @@ class InstallTest {
     assertEquals(DaemonConfig.builder().build(), DaemonConfig.load(f));
   }
 
+  /** The unit's Documentation= names a file install writes and uninstall removes. */
+  @Test
+  void unitDocumentationIsInstalledAndRemoved() throws Exception {
+    String out = install(false, false);
+    String unit = Files.readString(layout.unit());
+    String doc = unit.lines().filter(l -> l.startsWith("Documentation=")).findFirst().orElseThrow();
+    assertEquals("Documentation=file:" + layout.doc(), doc);
+    assertTrue(Files.readString(layout.doc()).contains("## Known limits"), "the README");
+    assertTrue(out.contains("write  " + layout.doc()), out);
+    assertTrue(out.contains("I/O errors"), "install says what a restart does: " + out);
+    uninstall();
+    assertFalse(Files.exists(layout.doc()));
+    assertFalse(Files.exists(layout.prefix().resolve("share")), "created dirs removed");
+  }
+
+  /**
+   * containerd waits for the daemon's readiness (Type=notify), and nothing waits for the network:
+   * the unit's ordering lets a node boot as fast as without fastpull.
+   */
+  @Test
+  void unitReportsReadinessAndWaitsForNoNetwork() throws Exception {
+    install(false, false);
+    List<String> lines = Files.readAllLines(layout.unit());
+    assertTrue(lines.contains("Type=notify"), lines::toString);
+    assertTrue(lines.contains("NotifyAccess=main"), lines::toString);
+    assertTrue(lines.contains("Before=containerd.service"), lines::toString);
+    assertTrue(lines.contains("SuccessExitStatus=143"), "a SIGTERM'd JVM exits 143");
+    assertEquals(List.of(), lines.stream().filter(l -> !l.startsWith("#"))
+        .filter(l -> l.contains("network")).toList());
+    String comments = String.join(" ", lines.stream().filter(l -> l.startsWith("#")).toList());
+    assertFalse(comments.contains("keep running"), "containers do not survive a restart yet");
+    assertTrue(comments.contains("I/O errors"), comments);
+  }
+
   @Test
   void installedUnitPassesSystemdAnalyzeVerify() throws Exception {
     install(false, false);

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -105,19 +106,26 @@ public final class LayerMounter {
   }
 
   /**
-   * Lazily unmounts a stale mount at {@code mountpoint}; does nothing if it is not stale.
+   * Detaches the dead FUSE mounts at {@code mountpoint} (left by a process that was killed while
+   * serving them): aborts each connection through fusectl, so that nothing waits on it, then
+   * unmounts it lazily, which works while containers' overlays still hold it (they keep seeing
+   * I/O errors from it; new mounts at {@code mountpoint} are unaffected). Repeats for mounts
+   * stacked below. Does nothing if no dead mount is there; logs what it did.
    *
-   * @throws IOException if the mount is still stale afterwards
+   * @throws IOException if a dead mount is still there afterwards
    */
   public static void clearStale(Path mountpoint) throws IOException {
-    if (!Mounts.isStale(mountpoint)) {
-      return;
+    for (int i = 0; i < 16 && Mounts.isStale(mountpoint); i++) {
+      Optional<Integer> connection = Mounts.fuseConnection(mountpoint);
+      boolean aborted = connection.isPresent() && Mounts.abort(connection.get());
+      Mounts.unmount(mountpoint, true);
+      log.info("detached dead FUSE mount mountpoint={} connection={} aborted={}", mountpoint,
+          connection.map(String::valueOf).orElse("unknown"), aborted);
     }
-    Mounts.unmount(mountpoint, true);
     if (Mounts.isStale(mountpoint)) {
-      throw new IOException("stale mount at " + mountpoint + " could not be cleared");
+      throw new IOException("dead FUSE mount at " + mountpoint + " could not be detached:"
+          + " run umount -l " + mountpoint);
     }
-    log.info("cleared stale mount mountpoint={}", mountpoint);
   }
 
   private static void closeAll() {

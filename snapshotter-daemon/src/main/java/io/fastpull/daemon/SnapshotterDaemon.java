@@ -8,6 +8,7 @@ import io.fastpull.remote.LazyLayers;
 import io.fastpull.snapshot.LayerMounter;
 import io.fastpull.snapshot.RemoteLayerPolicy;
 import io.fastpull.snapshot.Snapshotter;
+import io.fastpull.systemd.ServiceNotifier;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -297,7 +298,11 @@ public final class SnapshotterDaemon implements AutoCloseable {
       System.err.println("fastpull daemon: cannot start: " + e.getMessage());
       return 1;
     }
+    // systemd (Type=notify) counts the unit as started only now, with the socket served
+    ServiceNotifier notifier = ServiceNotifier.fromEnvironment();
+    notifier.ready("serving " + config.socket());
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      notifier.stopping("stopping: finishing calls, unmounting lazy layers");
       try {
         daemon.close();
       } catch (IOException e) {

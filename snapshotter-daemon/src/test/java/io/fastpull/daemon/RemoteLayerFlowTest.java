@@ -23,7 +23,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** containerd 1.6's remote snapshot flow with a fake (bind-mount) layer mounter; restart recovery. */
+/**
+ * containerd 1.6's remote snapshot flow with a fake (bind-mount) layer mounter: the snapshotter's
+ * bookkeeping of remote layers, including what restart recovery records when a remount fails.
+ * Restarts with real FUSE layers, containerd and runc (graceful stop, kill -9 with a container
+ * running) are in {@link FuseRestartTest}.
+ */
 class RemoteLayerFlowTest {
   private static final String REF = "containerd.io/snapshot.ref";
   private static final String DIGEST = "containerd.io/snapshot/cri.layer-digest";
