@@ -169,6 +169,8 @@ class PastFourGibTest {
     }
     producer.get(60, TimeUnit.SECONDS);
     byte[] blob = out.toByteArray();
+    System.out.printf("file of %d bytes -> lazy blob of %d bytes, %d chunks%n", FILE_SIZE,
+        blob.length, r.chunks());
     assertTrue(blob.length < 4 << 20, "blob of " + blob.length + " bytes");
 
     ImageReference repo = ImageReference.parse(registry.host() + "/big/layer:1");
