@@ -1,5 +1,6 @@
 package io.fastpull.convert;
 
+import io.fastpull.format.LayerInputException;
 import io.fastpull.format.LayerWriter;
 import io.fastpull.registry.Descriptor;
 import io.fastpull.registry.Digest;
@@ -58,6 +59,10 @@ final class LayerJob {
             n -> progress.layerBytes(layer, n));
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
           r = writer.write(source, out);
+        } catch (LayerInputException e) {
+          // The writer names the entry; only here is it known which layer of which image.
+          throw new ConvertException(ConvertException.Kind.BAD_IMAGE, "layer " + layer.digest()
+              + " of " + where + " cannot be converted: " + e.getMessage(), e);
         }
         // The writer may stop before a compressed stream's trailer: hash all of the blob.
         source.transferTo(OutputStream.nullOutputStream());

@@ -112,6 +112,32 @@ final class ContainerdConnection implements AutoCloseable {
         what + " failed: containerd answered " + code + ": " + detail, e);
   }
 
+  /**
+   * Translates a refused snapshots call, which containerd forwards to the snapshotter. UNAVAILABLE
+   * that containerd sent (no local transport cause: containerd answered) means containerd could
+   * not dial the snapshotter; CANCELLED means the snapshotter dropped the call, as a daemon that
+   * stops mid-call does. Both name the snapshotter, not containerd, as the part to check. Other
+   * failures as {@link #failure}.
+   */
+  PullException snapshotFailure(String what, String snapshotter, StatusRuntimeException e) {
+    Status.Code code = e.getStatus().getCode();
+    String detail = e.getStatus().getDescription() == null ? code.toString()
+        : e.getStatus().getDescription();
+    boolean containerdAnswered = e.getStatus().getCause() == null;
+    if (code == Status.Code.UNAVAILABLE && containerdAnswered) {
+      return new PullException(PullException.Kind.SNAPSHOTTER_UNAVAILABLE, what + " failed: "
+          + "containerd at " + address + " cannot reach its snapshotter \"" + snapshotter
+          + "\" (" + detail + "): is the snapshotter's daemon running (for fastpull: `systemctl "
+          + "status fastpull`)? Pull again once it is", e);
+    }
+    if (code == Status.Code.CANCELLED) {
+      return new PullException(PullException.Kind.SNAPSHOTTER_UNAVAILABLE, what + " failed: "
+          + "snapshotter \"" + snapshotter + "\" dropped the call (" + detail + "): its daemon "
+          + "stopped or restarted during the pull; pull again once it is running", e);
+    }
+    return failure(what, e);
+  }
+
   static boolean is(StatusRuntimeException e, Status.Code code) {
     return e.getStatus().getCode() == code;
   }

@@ -75,7 +75,8 @@ final class LayerUnpacker {
         boolean lazy = Labels.lazyFooter(layer).isPresent();
         return result(index, layer, chainId, lazy ? Outcome.LAZY : Outcome.EXISTS, 0, start);
       }
-      throw containerd.failure("preparing snapshot for layer " + layer.digest(), e);
+      throw containerd.snapshotFailure("preparing snapshot for layer " + layer.digest(),
+          snapshotter, e);
     }
     boolean committed = false;
     try {
@@ -92,7 +93,7 @@ final class LayerUnpacker {
             .build());
       } catch (StatusRuntimeException e) {
         if (!ContainerdConnection.is(e, Status.Code.ALREADY_EXISTS)) {
-          throw containerd.failure("committing snapshot " + chainId, e);
+          throw containerd.snapshotFailure("committing snapshot " + chainId, snapshotter, e);
         }
         // Someone committed the same chain id meanwhile; ours is surplus.
         remove(key);
@@ -115,7 +116,7 @@ final class LayerUnpacker {
       if (ContainerdConnection.is(e, Status.Code.NOT_FOUND)) {
         return false;
       }
-      throw containerd.failure("stat of snapshot " + chainId, e);
+      throw containerd.snapshotFailure("stat of snapshot " + chainId, snapshotter, e);
     }
   }
 

@@ -14,6 +14,11 @@ public final class PullException extends IOException {
     CONTAINERD_UNAVAILABLE,
     /** containerd has no snapshotter of the requested name. */
     SNAPSHOTTER_NOT_CONFIGURED,
+    /**
+     * containerd cannot reach its snapshotter (the fastpull daemon is not running), or the
+     * snapshotter dropped a call (it stopped or restarted during the pull).
+     */
+    SNAPSHOTTER_UNAVAILABLE,
     /** The registry has no such image (or no manifest for the platform). */
     IMAGE_NOT_FOUND,
     /** The registry failed otherwise. */

@@ -85,7 +85,10 @@ final class LayerTree {
         Node target = find(components(h.linkName()));
         if (target == null) {
           throw new LayerInputException(h.name(),
-              "hard link target '" + h.linkName() + "' is not an earlier entry of the layer");
+              "hard link target '" + h.linkName() + "' is not an earlier entry of this layer; a"
+              + " link to a file of a lower layer cannot be stacked by overlayfs (containerd's"
+              + " overlayfs snapshotter cannot unpack it either): rebuild the image so that this"
+              + " layer holds a copy of the file instead of a link");
         }
         if (target.isDirectory()) {
           throw new LayerInputException(h.name(),

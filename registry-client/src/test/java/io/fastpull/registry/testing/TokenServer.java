@@ -34,6 +34,8 @@ public final class TokenServer implements AutoCloseable {
   public static final String SERVICE = "fastpull-test-registry";
   /** The {@code issuer} the registry is configured with. */
   public static final String ISSUER = "fastpull-test-issuer";
+  /** How long past {@code exp} distribution 2.x still accepts a token. */
+  private static final long REGISTRY_LEEWAY_SECONDS = 60;
 
   private final HttpServer server;
   private final ExecutorService executor;
@@ -45,6 +47,7 @@ public final class TokenServer implements AutoCloseable {
   private final AtomicInteger issued = new AtomicInteger();
   private final AtomicInteger poison = new AtomicInteger();
   private volatile boolean oauthField;
+  private volatile long registryLifetimeSeconds = -1;
   private final List<String> scopes = new CopyOnWriteArrayList<>();
 
   private TokenServer(Path dir, Map<String, String> users) throws IOException {
@@ -94,6 +97,16 @@ public final class TokenServer implements AutoCloseable {
   /** Sign the next {@code n} tokens with an untrusted key, so the registry rejects them with 401. */
   public void poisonNext(int n) {
     poison.set(n);
+  }
+
+  /**
+   * Make the registry refuse tokens issued from now on {@code lifetime} after issue, while {@code
+   * expires_in} still says 300 s: a client keeps using such a token until the registry answers 401,
+   * as with clock skew or a token server that revokes early. distribution 2.x accepts a token for
+   * 60 s past its {@code exp} (its clock-skew leeway), so {@code exp} is set that much earlier.
+   */
+  public void registryLifetime(java.time.Duration lifetime) {
+    registryLifetimeSeconds = lifetime.toSeconds();
   }
 
   /** Answer with {@code access_token} (the OAuth2 field name) instead of {@code token}. */
@@ -166,7 +179,8 @@ public final class TokenServer implements AutoCloseable {
     long now = System.currentTimeMillis() / 1000;
     String header = "{\"typ\":\"JWT\",\"alg\":\"RS256\",\"kid\":\"" + kid + "\"}";
     String claims = "{\"iss\":\"" + ISSUER + "\",\"sub\":\"" + subject + "\",\"aud\":\"" + audience + "\",\"exp\":"
-        + (now + 300) + ",\"nbf\":" + (now - 10) + ",\"iat\":" + now + ",\"jti\":\"" + issued.get() + "-" + now
+        + (registryLifetimeSeconds < 0 ? now + 300 : now + registryLifetimeSeconds - REGISTRY_LEEWAY_SECONDS)
+        + ",\"nbf\":" + (now - 10) + ",\"iat\":" + now + ",\"jti\":\"" + issued.get() + "-" + now
         + "\",\"access\":" + access + "}";
     Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
     String signingInput = b64.encodeToString(header.getBytes(StandardCharsets.UTF_8)) + "."
