@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -364,7 +363,12 @@ public final class RegistryClient implements AutoCloseable {
           failures.forEach(e::addSuppressed);
           throw e;
         }
-        LOG.info("endpoint failed, trying next host={} registry={} kind={}", ep.authority(), ref.registry(), e.kind());
+        if (e.kind() == RegistryException.Kind.NOT_FOUND && ep.mirror()) {
+          // A mirror holds what was pulled through it, not everything: its 404 is an answer, not a failure.
+          LOG.debug("not on this host, trying next host={} registry={}", ep.authority(), ref.registry());
+        } else {
+          LOG.info("endpoint failed, trying next host={} registry={} kind={}", ep.authority(), ref.registry(), e.kind());
+        }
         failures.add(e);
       }
     }
@@ -431,7 +435,7 @@ public final class RegistryClient implements AutoCloseable {
   public static final class Builder {
     private CredentialStore credentials = CredentialStore.anonymous();
     private Path hostsDir;
-    private Set<String> plainHttp = Set.of();
+    private PlainHttpHosts plainHttp = PlainHttpHosts.none();
     private RetryPolicy retry = RetryPolicy.DEFAULT;
     private Duration connectTimeout = Duration.ofSeconds(10);
     private Duration readTimeout = Duration.ofSeconds(30);
@@ -456,9 +460,15 @@ public final class RegistryClient implements AutoCloseable {
       return this;
     }
 
-    /** Registries (as named in references, e.g. {@code 127.0.0.1:5000}) to reach over plain HTTP when no hosts.toml says otherwise. */
+    /**
+     * Registries to reach over plain HTTP when no hosts.toml names their server: {@code HOST} (every
+     * port) or {@code HOST:PORT}, as named in references ({@code 127.0.0.1:5000}); {@code
+     * http://HOST[:PORT]} is read as the same. See {@link PlainHttpHosts}.
+     *
+     * @throws IllegalArgumentException for an entry of another form, naming it and the accepted forms
+     */
     public Builder plainHttp(String... registries) {
-      this.plainHttp = Set.of(registries);
+      this.plainHttp = PlainHttpHosts.parse(List.of(registries));
       return this;
     }
 

@@ -28,6 +28,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
+import java.security.cert.CertificateException;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -311,7 +312,7 @@ final class Transport {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException(call.what() + ": interrupted");
       } catch (ExecutionException | java.util.concurrent.CancellationException e) {
-        throw translate(ioCause(e, call), call, host);
+        throw translate(ioCause(e, call), call, request.uri());
       }
     }
   }
@@ -341,10 +342,17 @@ final class Transport {
     return new IOException(call.what() + ": " + e, e);
   }
 
-  private static RegistryException translate(IOException e, Call call, String host) {
+  private RegistryException translate(IOException e, Call call, URI uri) {
+    String host = uri.getRawAuthority();
     RegistryException.Kind kind;
     String detail;
-    if (hasCause(e, SSLException.class)) {
+    if (hasCause(e, SSLException.class) && !hasCause(e, CertificateException.class)
+        && PlainHttpProbe.speaksPlainHttp(uri, min(settings.connectTimeout(), settings.readTimeout()))) {
+      kind = RegistryException.Kind.PLAIN_HTTP;
+      detail = host + " answers plain HTTP, not TLS; allow it with --plain-http " + host + " (daemon: plain_http = [\""
+          + host + "\"]), or in the hosts directory (--hosts-dir, e.g. /etc/containerd/certs.d) write " + host
+          + "/hosts.toml with server = \"http://" + host + "\"";
+    } else if (hasCause(e, SSLException.class)) {
       kind = RegistryException.Kind.TLS;
       detail = "TLS handshake failed: " + e.getMessage();
     } else if (e instanceof HttpConnectTimeoutException) {
@@ -363,6 +371,10 @@ final class Transport {
         .detail(detail)
         .cause(e)
         .build();
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
