@@ -24,8 +24,10 @@ import java.util.stream.Stream;
  * mvn -B -ntp -o -q -pl registry-client test-compile dependency:build-classpath \
  *   -Dmdep.outputFile=/tmp/registry.cp -Dmdep.includeScope=test
  * java -cp registry-client/target/test-classes:registry-client/target/classes:$(cat /tmp/registry.cp) \
- *   io.fastpull.registry.BlobPushBench /var/tmp 2048
+ *   io.fastpull.registry.BlobPushBench /var/tmp 2048 [-Dchunk.mib=256]
  * </pre>
+ *
+ * <p>{@code -Dchunk.mib=N} sets the upload chunk size of both runs.
  */
 public final class BlobPushBench {
   private BlobPushBench() {}
@@ -51,6 +53,7 @@ public final class BlobPushBench {
   private static void run(String label, LocalRegistry registry, Path blob, Digest digest, String repo,
       Duration readTimeout) throws IOException {
     RegistryClient.Builder b = RegistryClient.builder().plainHttp(registry.host());
+    if (System.getProperty("chunk.mib") != null) b.uploadChunkSize(Long.getLong("chunk.mib") << 20);
     if (readTimeout != null) b.readTimeout(readTimeout);
     long size = Files.size(blob);
     try (RegistryClient client = b.build()) {
