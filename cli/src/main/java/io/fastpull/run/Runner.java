@@ -6,6 +6,7 @@ import io.fastpull.pull.Progress;
 import io.fastpull.pull.PullException;
 import io.fastpull.pull.Puller;
 import io.fastpull.registry.ImageReference;
+import io.fastpull.registry.PlainHttpHosts;
 import io.fastpull.registry.RegistryClient;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -78,6 +79,7 @@ public final class Runner {
       Objects.requireNonNull(mode, "mode");
       Objects.requireNonNull(pull, "pull");
       plainHttp = List.copyOf(plainHttp);
+      PlainHttpHosts.parse(plainHttp);
       Objects.requireNonNull(hostsDir, "hostsDir");
       Objects.requireNonNull(readinessUrl, "readinessUrl");
       if (readinessTimeout == null || readinessTimeout.isNegative()) {
@@ -191,7 +193,8 @@ public final class Runner {
         pullFacts.put("layerBytes", r.layerBytes());
       }
     } else {
-      boolean plain = options.plainHttp().contains(ImageReference.parse(image).registry());
+      boolean plain = PlainHttpHosts.parse(options.plainHttp())
+          .matches(ImageReference.parse(image).registry());
       int rc = stream(launcher.pull(po.address(), po.namespace(), snapshotter, image, plain,
           options.hostsDir()), timeline, false);
       if (rc != 0) {

@@ -1,30 +1,31 @@
 package io.fastpull.registry;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The push side of the distribution API against one endpoint: existence checks, upload sessions
- * (monolithic POST+PUT, chunked POST+PATCH*+PUT), cross-repository mounts and manifest PUTs. Thread-safe;
- * each upload is its own session.
+ * The push side of the distribution API against one endpoint: existence checks, blob uploads
+ * (monolithic POST+PUT, chunked POST+PATCH*+PUT that resume where the registry says, see {@link
+ * UploadSession}), cross-repository mounts and manifest PUTs. Thread-safe; each upload is its own session.
  */
 final class BlobUploads {
   private static final Logger LOG = LoggerFactory.getLogger(BlobUploads.class);
-  private static final String OCTETS = "application/octet-stream";
 
   private final Transport transport;
+  private final RetryPolicy retry;
+  private final Sleeper sleeper;
 
-  BlobUploads(Transport transport) {
+  BlobUploads(Transport transport, RetryPolicy retry, Sleeper sleeper) {
     this.transport = transport;
+    this.retry = retry;
+    this.sleeper = sleeper;
   }
 
   boolean exists(Endpoint ep, ImageReference repo, Digest digest) throws IOException {
@@ -37,50 +38,123 @@ final class BlobUploads {
     }
   }
 
-  void monolithic(Endpoint ep, ImageReference repo, Digest digest, Transport.Body body, long size) throws IOException {
-    URI location = start(ep, repo, digest);
-    URI put = withQuery(location, "digest=" + enc(digest.toString()));
-    Transport.Call call =
-        call("PUT", ep, put, Map.of("Content-Type", OCTETS), body, pushScope(repo), false, "PUT blob " + digest, repo);
-    finish(call, digest);
-    LOG.debug("blob pushed repository={} digest={} size={} mode=monolithic", repo.repository(), digest, size);
+  /**
+   * Uploads {@code source} as blob {@code digest}. A source of known size up to {@code chunkSize} goes in
+   * one PUT; a larger one (or a stream) in PATCH chunks of {@code chunkSize} (at least the registry's
+   * {@code OCI-Chunk-Min-Length}), unless the registry refuses chunks (405, 501 or UNSUPPORTED on the
+   * first one), when a replayable source goes in one PUT instead.
+   *
+   * <p>No transfer is bounded as a whole; the transport bounds stalls. When a chunk fails (a broken
+   * connection, a stall, a 5xx or a 416), the upload asks the registry how much it holds and goes on from
+   * there; a monolithic PUT starts again. When the registry has dropped the session (distribution does
+   * when a chunk broke off half-way), a replayable source starts again from byte 0. Failures that make
+   * no progress are bounded by the retry policy's attempts, and so are restarts; on giving up the
+   * session is cancelled.
+   */
+  void upload(Endpoint ep, ImageReference repo, Digest digest, UploadSource source, long chunkSize)
+      throws IOException {
+    boolean chunked = source.size() < 0 || source.size() > chunkSize;
+    int failures = 0;
+    int restarts = 0;
+    UploadSession session = null;
+    boolean done = false;
+    try {
+      while (true) {
+        try {
+          if (session == null) session = UploadSession.open(transport, ep, repo, digest);
+          if (!chunked) {
+            long size = source.size();
+            source.window(0, size);
+            session.finish(source.body(0, size), size);
+          } else {
+            long chunk = Math.max(chunkSize, session.minChunk());
+            for (long len; (len = source.window(session.confirmed(), chunk)) > 0; ) {
+              session.patch(source.body(session.confirmed(), len), len);
+              failures = 0;
+            }
+            source.verify(digest);
+            session.finish(null, 0);
+          }
+          done = true;
+          LOG.debug("blob pushed repository={} digest={} size={} mode={} restarts={}", repo.repository(), digest,
+              chunked ? session.confirmed() : source.size(), chunked ? "chunked" : "monolithic", restarts);
+          return;
+        } catch (RegistryException e) {
+          if (chunked && session != null && session.confirmed() == 0 && source.replayable() && refusesChunks(e)) {
+            LOG.info("registry refused a chunked upload, sending one PUT host={} repository={} digest={} status={}",
+                ep.authority(), repo.repository(), digest, e.status());
+            chunked = false;
+            session.cancel();
+            session = null;
+            continue;
+          }
+          if (!(e.isTransient() || e.kind() == RegistryException.Kind.OUT_OF_RANGE) || ++failures >= retry.maxAttempts()) {
+            throw e;
+          }
+          pause(e, failures);
+          if (present(ep, repo, digest)) {
+            // The final PUT went through and only its answer was lost.
+            done = true;
+            return;
+          }
+          if (session == null) continue;
+          if (!chunked) {
+            session.cancel();
+            session = null;
+            continue;
+          }
+          try {
+            long at = session.status();
+            LOG.info("upload interrupted, resuming repository={} digest={} offset={} reason={}",
+                repo.repository(), digest, at, e.kind());
+          } catch (RegistryException gone) {
+            if (gone.isTransient()) continue;
+            if (!source.replayable() || ++restarts >= retry.maxAttempts()) {
+              e.addSuppressed(gone);
+              throw e;
+            }
+            LOG.warn("upload session lost, starting again from byte 0 repository={} digest={} reason={} status={}",
+                repo.repository(), digest, e.kind(), gone.status());
+            session.cancel();
+            session = null;
+          }
+        }
+      }
+    } finally {
+      if (!done && session != null) session.cancel();
+    }
   }
 
-  void chunked(Endpoint ep, ImageReference repo, Digest digest, InputStream in, int chunkSize) throws IOException {
-    URI location = start(ep, repo, digest);
-    MessageDigest md = digest.newMessageDigest();
-    byte[] buf = new byte[chunkSize];
-    long offset = 0;
-    while (true) {
-      int n = in.readNBytes(buf, 0, chunkSize);
-      if (n == 0) break;
-      md.update(buf, 0, n);
-      int len = n;
-      Transport.Call call =
-          call("PATCH", ep, location,
-              Map.of("Content-Type", OCTETS, "Content-Range", offset + "-" + (offset + n - 1)),
-              () -> HttpRequest.BodyPublishers.ofByteArray(buf, 0, len), pushScope(repo), false,
-              "PATCH blob " + digest + " at " + offset, repo);
-      try (Transport.Reply r = transport.send(call)) {
-        if (r.status() != 202) throw transport.error(r, call);
-        location = r.uri().resolve(locationOf(r, call));
-      }
-      offset += n;
-      if (n < chunkSize) break;
+  /** Uploads a small in-memory blob in one PUT, unless the registry has it. */
+  void pushIfAbsent(Endpoint ep, ImageReference repo, Digest digest, byte[] data) throws IOException {
+    if (!exists(ep, repo, digest)) {
+      upload(ep, repo, digest, UploadSource.of(data), Long.MAX_VALUE);
     }
-    if (!digest.matches(md.digest())) {
-      cancel(ep, repo, location);
-      throw RegistryException.builder(RegistryException.Kind.DIGEST_MISMATCH, "chunked upload of " + digest)
-          .host(ep.authority())
-          .repository(repo.repository())
-          .detail("the " + offset + " streamed bytes do not hash to the declared digest; upload cancelled")
-          .build();
+  }
+
+  /** 405 and 501 are "no PATCH here"; UNSUPPORTED is the OCI error code for it. */
+  private static boolean refusesChunks(RegistryException e) {
+    return e.status() == 405 || e.status() == 501 || "UNSUPPORTED".equals(e.errorCode().orElse(null));
+  }
+
+  private boolean present(Endpoint ep, ImageReference repo, Digest digest) {
+    try {
+      return exists(ep, repo, digest);
+    } catch (IOException e) {
+      return false;
     }
-    URI put = withQuery(location, "digest=" + enc(digest.toString()));
-    Transport.Call call =
-        call("PUT", ep, put, Map.of("Content-Type", OCTETS), null, pushScope(repo), false, "PUT blob " + digest, repo);
-    finish(call, digest);
-    LOG.debug("blob pushed repository={} digest={} size={} mode=chunked", repo.repository(), digest, offset);
+  }
+
+  private void pause(RegistryException e, int failures) throws IOException {
+    java.time.Duration wait = retry.backoff(failures);
+    try {
+      sleeper.sleep(wait);
+    } catch (InterruptedException ie) {
+      Thread.currentThread().interrupt();
+      java.io.InterruptedIOException stop = new java.io.InterruptedIOException("upload interrupted while waiting to retry");
+      stop.addSuppressed(e);
+      throw stop;
+    }
   }
 
   boolean mount(Endpoint ep, ImageReference target, String from, Digest digest) throws IOException {
@@ -91,7 +165,7 @@ final class BlobUploads {
     try (Transport.Reply r = transport.send(call)) {
       if (r.status() == 201) return true;
       if (r.status() != 202) throw transport.error(r, call);
-      location = r.uri().resolve(locationOf(r, call));
+      location = r.uri().resolve(UploadSession.locationOf(r, call));
     }
     // The registry opened an upload session instead; drop it, the caller pushes.
     cancel(ep, target, location);
@@ -130,21 +204,6 @@ final class BlobUploads {
     }
   }
 
-  private URI start(Endpoint ep, ImageReference repo, Digest digest) throws IOException {
-    URI uri = ep.resolve(repo.repository() + "/blobs/uploads/", null);
-    Transport.Call call = call("POST", ep, uri, Map.of(), null, pushScope(repo), false, "start upload of " + digest, repo);
-    try (Transport.Reply r = transport.send(call)) {
-      if (r.status() != 202) throw transport.error(r, call);
-      return r.uri().resolve(locationOf(r, call));
-    }
-  }
-
-  private void finish(Transport.Call call, Digest digest) throws IOException {
-    try (Transport.Reply r = transport.send(call)) {
-      if (r.status() != 201) throw transport.error(r, call);
-    }
-  }
-
   private void cancel(Endpoint ep, ImageReference repo, URI location) {
     Transport.Call call = call("DELETE", ep, location, Map.of(), null, pushScope(repo), true, "cancel upload", repo);
     try (Transport.Reply r = transport.send(call)) {
@@ -153,21 +212,6 @@ final class BlobUploads {
       // Abandoned sessions expire on the registry; nothing else to do.
       LOG.debug("upload cancel failed repository={} kind={}", repo.repository(), e.getClass().getSimpleName());
     }
-  }
-
-  private static String locationOf(Transport.Reply r, Transport.Call call) throws RegistryException {
-    return r.header("Location")
-        .orElseThrow(() -> RegistryException.builder(RegistryException.Kind.PROTOCOL, call.what())
-            .status(r.status())
-            .host(call.endpoint().authority())
-            .repository(call.repository())
-            .detail("upload response has no Location header")
-            .build());
-  }
-
-  private static URI withQuery(URI uri, String param) {
-    String s = uri.toString();
-    return URI.create(s + (uri.getRawQuery() == null ? "?" : "&") + param);
   }
 
   private static Transport.Call call(String method, Endpoint ep, URI uri, Map<String, String> headers, Transport.Body body,

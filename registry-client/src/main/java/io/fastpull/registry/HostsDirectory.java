@@ -27,18 +27,21 @@ final class HostsDirectory {
   private static final TomlMapper TOML = new TomlMapper();
 
   private final Path dir;
-  private final Set<String> plainHttp;
+  private final PlainHttpHosts plainHttp;
 
-  /** @param dir the certs.d-style directory, or null for none */
-  HostsDirectory(Path dir, Set<String> plainHttp) {
+  /**
+   * @param dir the certs.d-style directory, or null for none
+   * @param plainHttp registries whose origin is {@code http://} when no hosts.toml names a server
+   */
+  HostsDirectory(Path dir, PlainHttpHosts plainHttp) {
     this.dir = dir;
-    this.plainHttp = Set.copyOf(plainHttp);
+    this.plainHttp = plainHttp;
   }
 
   /** The endpoints for {@code ref}'s registry, mirrors first, origin last. */
   List<Endpoint> endpoints(ImageReference ref) throws RegistryException {
     String registry = ref.registry();
-    String scheme = plainHttp.contains(registry) ? "http" : "https";
+    String scheme = plainHttp.matches(registry) ? "http" : "https";
     URI defaultServer = URI.create(scheme + "://" + ref.defaultEndpointHost());
     Path file = find(registry);
     if (file == null) {

@@ -3,7 +3,6 @@ package io.fastpull.registry;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
@@ -239,9 +238,7 @@ final class Referrers {
   }
 
   private void pushBlob(Endpoint ep, ImageReference repo, Descriptor d, byte[] data) throws IOException {
-    if (!uploads.exists(ep, repo, d.digest())) {
-      uploads.monolithic(ep, repo, d.digest(), () -> HttpRequest.BodyPublishers.ofByteArray(data), data.length);
-    }
+    uploads.pushIfAbsent(ep, repo, d.digest(), data);
   }
 
   private static RegistryException protocol(Transport.Call call, String detail) {

@@ -4,8 +4,6 @@ import io.fastpull.registry.Endpoint.Capability;
 import io.fastpull.registry.auth.CredentialStore;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.http.HttpRequest;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -14,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -54,6 +51,7 @@ public final class RegistryClient implements AutoCloseable {
   private final RetryPolicy retry;
   private final Sleeper sleeper;
   private final int chunkSize;
+  private final long uploadChunkSize;
   private final ExecutorService ownedExecutor;
   private final Map<String, List<Endpoint>> endpoints = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -66,6 +64,7 @@ public final class RegistryClient implements AutoCloseable {
     this.retry = b.retry;
     this.sleeper = b.sleeper;
     this.chunkSize = b.chunkSize;
+    this.uploadChunkSize = b.uploadChunkSize;
     this.hosts = new HostsDirectory(b.hostsDir, b.plainHttp);
     AtomicInteger n = new AtomicInteger();
     this.ownedExecutor =
@@ -79,9 +78,9 @@ public final class RegistryClient implements AutoCloseable {
         new Transport(
             new Transport.Settings(
                 b.connectTimeout, b.readTimeout, b.maxRequestsPerHost, b.retry, b.sleeper, b.clock, b.userAgent,
-                ownedExecutor),
+                ownedExecutor, System::nanoTime),
             b.credentials);
-    this.uploads = new BlobUploads(transport);
+    this.uploads = new BlobUploads(transport, b.retry, b.sleeper);
     this.manifests = new ManifestReads(transport);
     this.blobs = new BlobReads(transport);
     this.referrers = new Referrers(transport, manifests, uploads, b.clock);
@@ -218,33 +217,41 @@ public final class RegistryClient implements AutoCloseable {
 
   // ---- push side ------------------------------------------------------------------------------------
 
-  /** Uploads a blob from a file in one PUT, unless the registry already has it. */
+  /**
+   * Uploads a blob from a file, unless the registry already has it: in one PUT when the file is no
+   * larger than the upload chunk size, else in PATCH chunks of that size that resume where the registry
+   * says after a broken connection or a stall. No timeout bounds the whole upload: a body that stops
+   * moving for the read timeout, or a response that takes longer than it once the body is sent, fails
+   * that request. The file must not change meanwhile; the registry checks the digest.
+   */
   public void pushBlob(ImageReference repo, Digest digest, Path file) throws IOException {
     Endpoint ep = pushEndpoint(repo);
     if (!uploads.exists(ep, repo, digest)) {
-      uploads.monolithic(ep, repo, digest, () -> HttpRequest.BodyPublishers.ofFile(file), Files.size(file));
+      uploads.upload(ep, repo, digest, UploadSource.of(file), uploadChunkSize);
     }
   }
 
-  /** Uploads {@code data} in one PUT unless present; returns its sha256 digest. */
+  /** Uploads {@code data} unless present, as {@link #pushBlob(ImageReference, Digest, Path)} does; returns its sha256 digest. */
   public Digest pushBlob(ImageReference repo, byte[] data) throws IOException {
     Digest digest = Digest.sha256(data);
     Endpoint ep = pushEndpoint(repo);
     if (!uploads.exists(ep, repo, digest)) {
-      uploads.monolithic(ep, repo, digest, () -> HttpRequest.BodyPublishers.ofByteArray(data), data.length);
+      uploads.upload(ep, repo, digest, UploadSource.of(data), uploadChunkSize);
     }
     return digest;
   }
 
   /**
-   * Uploads a blob from a stream in PATCH chunks of the configured chunk size, then PUT; the stream is
-   * hashed on the way and the upload is cancelled with DIGEST_MISMATCH if it does not match {@code digest}.
+   * Uploads a blob from a stream in PATCH chunks of the configured chunk size (each held in memory while
+   * it is sent), then PUT; the stream is hashed on the way and the upload is cancelled with DIGEST_MISMATCH
+   * if it does not match {@code digest}. A chunk that breaks off is sent again from the offset the registry
+   * confirms, when that lies within the chunk; otherwise the upload fails, as the stream cannot go back.
    * Skips the upload when the registry already has the blob. Does not close {@code in}.
    */
   public void pushBlobChunked(ImageReference repo, Digest digest, InputStream in) throws IOException {
     Endpoint ep = pushEndpoint(repo);
     if (!uploads.exists(ep, repo, digest)) {
-      uploads.chunked(ep, repo, digest, in, chunkSize);
+      uploads.upload(ep, repo, digest, UploadSource.of(in, chunkSize, digest.newMessageDigest()), chunkSize);
     }
   }
 
@@ -356,7 +363,12 @@ public final class RegistryClient implements AutoCloseable {
           failures.forEach(e::addSuppressed);
           throw e;
         }
-        LOG.info("endpoint failed, trying next host={} registry={} kind={}", ep.authority(), ref.registry(), e.kind());
+        if (e.kind() == RegistryException.Kind.NOT_FOUND && ep.mirror()) {
+          // A mirror holds what was pulled through it, not everything: its 404 is an answer, not a failure.
+          LOG.debug("not on this host, trying next host={} registry={}", ep.authority(), ref.registry());
+        } else {
+          LOG.info("endpoint failed, trying next host={} registry={} kind={}", ep.authority(), ref.registry(), e.kind());
+        }
         failures.add(e);
       }
     }
@@ -423,7 +435,7 @@ public final class RegistryClient implements AutoCloseable {
   public static final class Builder {
     private CredentialStore credentials = CredentialStore.anonymous();
     private Path hostsDir;
-    private Set<String> plainHttp = Set.of();
+    private PlainHttpHosts plainHttp = PlainHttpHosts.none();
     private RetryPolicy retry = RetryPolicy.DEFAULT;
     private Duration connectTimeout = Duration.ofSeconds(10);
     private Duration readTimeout = Duration.ofSeconds(30);
@@ -431,6 +443,7 @@ public final class RegistryClient implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private Sleeper sleeper = Sleeper.SYSTEM;
     private int chunkSize = 8 << 20;
+    private long uploadChunkSize = 64L << 20;
     private String userAgent = "fastpull-registry-client/0.1";
 
     private Builder() {}
@@ -447,9 +460,15 @@ public final class RegistryClient implements AutoCloseable {
       return this;
     }
 
-    /** Registries (as named in references, e.g. {@code 127.0.0.1:5000}) to reach over plain HTTP when no hosts.toml says otherwise. */
+    /**
+     * Registries to reach over plain HTTP when no hosts.toml names their server: {@code HOST} (every
+     * port) or {@code HOST:PORT}, as named in references ({@code 127.0.0.1:5000}); {@code
+     * http://HOST[:PORT]} is read as the same. See {@link PlainHttpHosts}.
+     *
+     * @throws IllegalArgumentException for an entry of another form, naming it and the accepted forms
+     */
     public Builder plainHttp(String... registries) {
-      this.plainHttp = Set.of(registries);
+      this.plainHttp = PlainHttpHosts.parse(List.of(registries));
       return this;
     }
 
@@ -464,7 +483,11 @@ public final class RegistryClient implements AutoCloseable {
       return this;
     }
 
-    /** Longest wait for response headers, and for each byte of a body (idle timeout); default 30 s. */
+    /**
+     * Longest wait for progress: for the response headers once a request is sent, for the next bytes to
+     * go out while a request body is sent, and for the next bytes of a response body; default 30 s. It
+     * never bounds a whole transfer that keeps moving.
+     */
     public Builder readTimeout(Duration d) {
       this.readTimeout = positive(d, "readTimeout");
       return this;
@@ -489,7 +512,19 @@ public final class RegistryClient implements AutoCloseable {
       return this;
     }
 
-    /** PATCH chunk size for {@link #pushBlobChunked}; default 8 MiB. */
+    /**
+     * PATCH chunk size of {@link #pushBlob(ImageReference, Digest, Path)} and {@link #pushBlob(ImageReference,
+     * byte[])}: blobs up to this size go in one PUT, larger ones in chunks of it. Nothing is held in memory
+     * for a file; a smaller chunk loses less to an interruption, a larger one costs fewer round trips.
+     * Default 64 MiB.
+     */
+    public Builder uploadChunkSize(long bytes) {
+      if (bytes < 1) throw new IllegalArgumentException("uploadChunkSize must be positive, got " + bytes);
+      this.uploadChunkSize = bytes;
+      return this;
+    }
+
+    /** PATCH chunk size for {@link #pushBlobChunked}, held in memory while it is sent; default 8 MiB. */
     public Builder chunkSize(int bytes) {
       if (bytes < 1) throw new IllegalArgumentException("chunkSize must be positive, got " + bytes);
       this.chunkSize = bytes;

@@ -27,6 +27,8 @@ public final class RegistryException extends IOException {
     UNREACHABLE("check the host name, port, network and hosts.toml server/mirror entries"),
     /** No data arrived within the configured timeout. */
     TIMEOUT("the registry or network is stalled; retry or raise the read timeout"),
+    /** The registry answered a TLS handshake in plain HTTP: it is not served over HTTPS. */
+    PLAIN_HTTP("plain HTTP is not encrypted: allow it only for a registry on a trusted network"),
     /** TLS failed, usually an untrusted certificate. */
     TLS("add the registry's CA to hosts.toml 'ca', or use skip_verify only for testing"),
     /** Content did not match its digest or size. */
@@ -176,7 +178,7 @@ public final class RegistryException extends IOException {
       if (ctx.length() > 0) m.append(" (").append(ctx).append(')');
       if (detail != null && !detail.isBlank()) {
         String d = detail.strip();
-        m.append(": ").append(d.length() > 300 ? d.substring(0, 300) + "..." : d);
+        m.append(": ").append(d.length() > 500 ? d.substring(0, 500) + "..." : d);
       }
       m.append(". ").append(Character.toUpperCase(kind.advice.charAt(0))).append(kind.advice.substring(1)).append('.');
       return new RegistryException(this, m.toString());

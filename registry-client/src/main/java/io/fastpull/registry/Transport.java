@@ -11,6 +11,8 @@ import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -18,9 +20,15 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Flow;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,7 +94,8 @@ final class Transport {
       Sleeper sleeper,
       java.time.Clock clock,
       String userAgent,
-      ExecutorService executor) {}
+      ExecutorService executor,
+      LongSupplier ticker) {}
 
   private final Settings settings;
   private final Authorizer authorizer;
@@ -185,17 +194,19 @@ final class Transport {
     Body body = call.body();
     boolean sameOrigin = true;
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      // No HttpRequest.timeout: java.net.http counts the upload of the body in it. exchange() bounds the
+      // stalls of the upload and the wait for the response instead.
+      WatchedBody watched = body == null ? null : new WatchedBody(body.publisher(), settings.ticker());
       HttpRequest.Builder b =
           HttpRequest.newBuilder(uri)
-              .timeout(settings.readTimeout())
-              .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : body.publisher())
+              .method(method, watched == null ? HttpRequest.BodyPublishers.noBody() : watched)
               .header("User-Agent", settings.userAgent());
       if (sameOrigin) {
         call.endpoint().headers().forEach((k, vs) -> vs.forEach(v -> b.header(k, v)));
         if (authorization != null) b.header("Authorization", authorization);
       }
       call.headers().forEach(b::header);
-      Reply r = exchange(call, b.build());
+      Reply r = exchange(call, b.build(), watched);
       int st = r.status();
       Optional<String> location = r.header("Location");
       if ((st == 301 || st == 302 || st == 303 || st == 307 || st == 308) && location.isPresent()) {
@@ -229,8 +240,19 @@ final class Transport {
     return u.getPort() != -1 ? u.getPort() : u.getScheme().equalsIgnoreCase("https") ? 443 : 80;
   }
 
-  /** One HTTP exchange under the per-host limit: no auth, no redirects, no retries. */
+  /** One bodiless HTTP exchange under the per-host limit: no auth, no redirects, no retries. */
   Reply exchange(Call call, HttpRequest request) throws IOException {
+    return exchange(call, request, null);
+  }
+
+  /**
+   * One HTTP exchange under the per-host limit: no auth, no redirects, no retries. {@code body} is the
+   * request's body publisher (null for none): while it is being sent, the exchange fails with TIMEOUT
+   * after the read timeout without progress; once it is sent (or from the start when there is none), it
+   * fails with TIMEOUT when the response headers take longer than the read timeout. A transfer that keeps
+   * moving is never cut, however long it takes.
+   */
+  Reply exchange(Call call, HttpRequest request, WatchedBody body) throws IOException {
     Semaphore sem = permits.computeIfAbsent(call.endpoint().authority(), k -> new Semaphore(settings.maxRequestsPerHost()));
     try {
       sem.acquire();
@@ -239,30 +261,98 @@ final class Transport {
       throw new InterruptedIOException(call.what() + ": interrupted while waiting for a connection slot");
     }
     String host = request.uri().getRawAuthority();
-    HttpResponse<java.util.concurrent.Flow.Publisher<List<java.nio.ByteBuffer>>> resp;
+    HttpResponse<Flow.Publisher<List<ByteBuffer>>> resp;
     try {
-      resp = client(call.endpoint().tls()).send(request, HttpResponse.BodyHandlers.ofPublisher());
-    } catch (IOException e) {
-      sem.release();
-      throw translate(e, call, host);
-    } catch (InterruptedException e) {
-      sem.release();
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException(call.what() + ": interrupted");
-    } catch (RuntimeException e) {
+      resp = awaitHeaders(client(call.endpoint().tls()).sendAsync(request, HttpResponse.BodyHandlers.ofPublisher()),
+          body, call, request);
+    } catch (IOException | RuntimeException e) {
       sem.release();
       throw e;
     }
-    BodyStream body = new BodyStream(settings.readTimeout(), call.what(), host, sem::release);
-    resp.body().subscribe(body);
+    BodyStream stream = new BodyStream(settings.readTimeout(), call.what(), host, sem::release);
+    resp.body().subscribe(stream);
     LOG.debug("http method={} host={} path={} status={}", request.method(), host, request.uri().getRawPath(), resp.statusCode());
-    return new Reply(resp.statusCode(), resp.headers(), body, request.uri());
+    return new Reply(resp.statusCode(), resp.headers(), stream, request.uri());
   }
 
-  private static RegistryException translate(IOException e, Call call, String host) {
+  /**
+   * Waits for the response headers of {@code pending}, cancelling the exchange (which closes its
+   * connection) when the body stalls or the response is late; see {@link #exchange(Call, HttpRequest,
+   * WatchedBody)}.
+   */
+  private HttpResponse<Flow.Publisher<List<ByteBuffer>>> awaitHeaders(
+      CompletableFuture<HttpResponse<Flow.Publisher<List<ByteBuffer>>>> pending, WatchedBody body, Call call,
+      HttpRequest request) throws IOException {
+    String host = request.uri().getRawAuthority();
+    long limit = settings.readTimeout().toNanos();
+    long started = settings.ticker().getAsLong();
+    while (true) {
+      boolean sending = body != null && !body.finished();
+      long since = body == null ? started : sending ? body.lastProgress() : body.finishedAt();
+      // Until the body starts, the client is connecting: that has its own bound, on top of this one.
+      long grace = sending && !body.started() ? settings.connectTimeout().toNanos() : 0;
+      long left = since + grace + limit - settings.ticker().getAsLong();
+      if (left <= 0) {
+        // Cancelling a future of sendAsync cancels the exchange and frees its connection (JDK 16+).
+        pending.cancel(true);
+        if (pending.isDone() && !pending.isCompletedExceptionally()) return pending.join();
+        throw RegistryException.builder(RegistryException.Kind.TIMEOUT, call.what())
+            .host(host)
+            .repository(call.repository())
+            .detail(timeoutDetail(body, sending))
+            .build();
+      }
+      try {
+        // Never longer than one read timeout: the body may start meanwhile, which ends the grace.
+        return pending.get(Math.min(left, limit), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException notYet) {
+        // Progress may have moved the deadline: look again.
+      } catch (InterruptedException e) {
+        pending.cancel(true);
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException(call.what() + ": interrupted");
+      } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+        throw translate(ioCause(e, call), call, request.uri());
+      }
+    }
+  }
+
+  private String timeoutDetail(WatchedBody body, boolean sending) {
+    long ms = settings.readTimeout().toMillis();
+    if (body == null) {
+      return "no response headers within " + ms + " ms";
+    }
+    long length = body.contentLength();
+    String of = length >= 0 ? " of " + length : "";
+    if (sending) {
+      return "the upload stalled: no bytes went out for " + ms + " ms after " + body.bytesSent() + of
+          + " bytes of the request body";
+    }
+    return "no response headers within " + ms + " ms after the whole request body (" + body.bytesSent()
+        + " bytes) was sent";
+  }
+
+  /** The IOException behind a failed sendAsync, as java.net.http's blocking send would throw it. */
+  private static IOException ioCause(Exception e, Call call) {
+    for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+      if (c instanceof IOException io) return io;
+    }
+    if (e.getCause() instanceof RuntimeException re) throw re;
+    if (e.getCause() instanceof Error err) throw err;
+    return new IOException(call.what() + ": " + e, e);
+  }
+
+  private RegistryException translate(IOException e, Call call, URI uri) {
+    String host = uri.getRawAuthority();
     RegistryException.Kind kind;
     String detail;
-    if (hasCause(e, SSLException.class)) {
+    if (hasCause(e, SSLException.class) && !hasCause(e, CertificateException.class)
+        && PlainHttpProbe.speaksPlainHttp(uri, min(settings.connectTimeout(), settings.readTimeout()))) {
+      kind = RegistryException.Kind.PLAIN_HTTP;
+      detail = host + " answers plain HTTP, not TLS; allow it with --plain-http " + host + " (daemon: plain_http = [\""
+          + host + "\"]), or in the hosts directory (--hosts-dir, e.g. /etc/containerd/certs.d) write " + host
+          + "/hosts.toml with server = \"http://" + host + "\"";
+    } else if (hasCause(e, SSLException.class)) {
       kind = RegistryException.Kind.TLS;
       detail = "TLS handshake failed: " + e.getMessage();
     } else if (e instanceof HttpConnectTimeoutException) {
@@ -281,6 +371,10 @@ final class Transport {
         .detail(detail)
         .cause(e)
         .build();
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {

@@ -2,6 +2,7 @@ package io.fastpull.registry;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -86,7 +87,7 @@ class HostsTest {
         + "[host.\"https://m1.example\"]\n  capabilities = [\"pull\", \"resolve\"]\n  ca = [\"ca.pem\"]\n  skip_verify = false\n"
         + "  [host.\"https://m1.example\".header]\n    authorization-extra = [\"a\", \"b\"]\n"
         + "[host.\"http://m2.example:8080/custom/v2\"]\n  override_path = true\n");
-    List<Endpoint> eps = new HostsDirectory(hosts, java.util.Set.of()).endpoints(ImageReference.parse("example.com:5000/a/b:1"));
+    List<Endpoint> eps = new HostsDirectory(hosts, PlainHttpHosts.none()).endpoints(ImageReference.parse("example.com:5000/a/b:1"));
     assertEquals(3, eps.size());
     assertEquals("https://m1.example/v2", eps.get(0).base().toString());
     assertEquals(List.of("a", "b"), eps.get(0).headers().get("authorization-extra"));
@@ -96,12 +97,64 @@ class HostsTest {
     assertEquals(java.util.Set.of(Endpoint.Capability.PULL), eps.get(2).capabilities());
     assertEquals("example.com:5000", eps.get(2).credentialKey());
 
-    List<Endpoint> hub = new HostsDirectory(null, java.util.Set.of()).endpoints(ImageReference.parse("busybox"));
+    List<Endpoint> hub = new HostsDirectory(null, PlainHttpHosts.none()).endpoints(ImageReference.parse("busybox"));
     assertEquals("https://registry-1.docker.io/v2", hub.get(0).base().toString());
     Path broken = hostsToml("bad.example", "[host.\"https://m\"]\n capabilities = [\"fly\"]\n");
     RegistryException e = assertThrows(RegistryException.class,
-        () -> new HostsDirectory(broken, java.util.Set.of()).endpoints(ImageReference.parse("bad.example/a:1")));
+        () -> new HostsDirectory(broken, PlainHttpHosts.none()).endpoints(ImageReference.parse("bad.example/a:1")));
     assertEquals(RegistryException.Kind.CONFIG, e.kind());
+  }
+
+  @Test
+  void plainHttpRegistryIsNamedAsSuchWithTheWaysToAllowIt() throws Exception {
+    try (LocalRegistry reg = LocalRegistry.builder(dir.resolve("plain")).start();
+        RegistryClient tls = RegistryClient.builder().build()) {
+      ImageReference repo = ImageReference.parse(reg.host() + "/plain/app:1");
+      RegistryException e = assertThrows(RegistryException.class, () -> tls.blobExists(repo, Digest.sha256(new byte[1])));
+      assertEquals(RegistryException.Kind.PLAIN_HTTP, e.kind(), e.getMessage());
+      assertTrue(e.getMessage().contains("--plain-http " + reg.host()), e.getMessage());
+      assertTrue(e.getMessage().contains(reg.host() + "/hosts.toml with server = \"http://" + reg.host() + "\""),
+          e.getMessage());
+      assertFalse(e.getMessage().contains("skip_verify"), e.getMessage());
+    }
+  }
+
+  @Test
+  void plainHttpHostWithoutPortCoversItsPortsAndHttpUrlIsItsHostPort() throws Exception {
+    try (LocalRegistry reg = LocalRegistry.builder(dir.resolve("plain")).start()) {
+      ImageReference repo = ImageReference.parse(reg.host() + "/plain/app:1");
+      for (String entry : List.of("127.0.0.1", "http://" + reg.host())) {
+        try (RegistryClient c = RegistryClient.builder().plainHttp(entry).build()) {
+          c.pushBlob(repo, entry.getBytes());
+          assertTrue(c.blobExists(repo, Digest.sha256(entry.getBytes())), entry);
+        }
+      }
+    }
+  }
+
+  @Test
+  void mirrorWithoutTheBlobIsNotLoggedAsAFailure() throws Exception {
+    try (LocalRegistry reg = LocalRegistry.builder(dir.resolve("reg")).start()) {
+      ImageReference repo = ImageReference.parse(reg.host() + "/quiet/app:1");
+      // containerd's usual hosts.toml for a plain-HTTP registry: the same URL as server and as a host.
+      Path hosts = hostsToml(reg.host(), "server = \"http://" + reg.host() + "\"\n"
+          + "[host.\"http://" + reg.host() + "\"]\n  capabilities = [\"pull\", \"resolve\", \"push\"]\n");
+      java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+      java.io.PrintStream saved = System.err;
+      // slf4j-simple writes to whatever System.err is at the time of the call.
+      System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+      try (RegistryClient c = RegistryClient.builder().hostsDir(hosts).build()) {
+        byte[] blob = "pushed after an exists check".getBytes();
+        assertFalse(c.blobExists(repo, Digest.sha256(blob)));
+        c.pushBlob(repo, blob);
+        assertTrue(c.blobExists(repo, Digest.sha256(blob)));
+      } finally {
+        System.setErr(saved);
+      }
+      String log = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+      assertFalse(log.contains("endpoint failed"), log);
+      assertFalse(log.contains("NOT_FOUND"), log);
+    }
   }
 
   private static String dead() throws Exception {

@@ -121,4 +121,29 @@ class ValuesTest {
     assertEquals(List.of(100L, 200L, 350L, 350L),
         List.of(p.backoff(1).toMillis(), p.backoff(2).toMillis(), p.backoff(3).toMillis(), p.backoff(4).toMillis()));
   }
+
+  @Test
+  void plainHttpEntriesAreHostOrHostPortAndMatchAccordingly() {
+    PlainHttpHosts hosts = PlainHttpHosts.parse(List.of("127.0.0.1", "registry.local:5000", "http://Build.Local:8080/",
+        "[::1]:5001"));
+    assertTrue(hosts.matches("127.0.0.1:5000"), "host-only: every port");
+    assertTrue(hosts.matches("127.0.0.1:443"));
+    assertTrue(hosts.matches("127.0.0.1"));
+    assertTrue(hosts.matches("registry.local:5000"));
+    assertFalse(hosts.matches("registry.local:5001"), "host:port: that port only");
+    assertFalse(hosts.matches("registry.local"));
+    assertTrue(hosts.matches("build.local:8080"), "http:// is read as host:port, names compare in any case");
+    assertTrue(hosts.matches("[::1]:5001"));
+    assertFalse(hosts.matches("127.0.0.2:5000"));
+    assertFalse(hosts.matches("docker.io"));
+    assertTrue(PlainHttpHosts.none().isEmpty());
+
+    for (String bad : List.of("", "  ", "https://127.0.0.1:5000", "127.0.0.1:5000/v2", "127.0.0.1:0", "127.0.0.1:70000",
+        "127.0.0.1:", "::1", "host name", "user@host", "-host")) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> PlainHttpHosts.parse(List.of(bad)), bad);
+      assertTrue(e.getMessage().contains("\"" + bad + "\"") && e.getMessage().contains("HOST:PORT"), e.getMessage());
+    }
+    assertThrows(IllegalArgumentException.class, () -> RegistryClient.builder().plainHttp("127.0.0.1:5000/x"));
+  }
 }

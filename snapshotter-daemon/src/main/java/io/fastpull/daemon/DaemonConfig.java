@@ -2,6 +2,7 @@ package io.fastpull.daemon;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.fastpull.registry.PlainHttpHosts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -58,6 +59,7 @@ public record DaemonConfig(
     Objects.requireNonNull(hostsDir, "hostsDir");
     Objects.requireNonNull(dockerConfig, "dockerConfig");
     plainHttp = List.copyOf(plainHttp);
+    PlainHttpHosts.parse(plainHttp);
     if (readTimeout.isNegative() || readTimeout.isZero()) {
       throw new IllegalArgumentException("read_timeout must be positive: " + readTimeout);
     }

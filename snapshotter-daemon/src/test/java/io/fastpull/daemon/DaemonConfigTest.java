@@ -85,6 +85,15 @@ class DaemonConfigTest {
   }
 
   @Test
+  void plainHttpEntriesAreCheckedWhenRead() throws IOException {
+    assertEquals(java.util.List.of("127.0.0.1", "http://127.0.0.1:5000"),
+        load("plain_http = [\"127.0.0.1\", \"http://127.0.0.1:5000\"]").plainHttp());
+    IOException bad = assertThrows(IOException.class, () -> load("plain_http = [\"127.0.0.1:5000/v2\"]"));
+    assertTrue(bad.getMessage().contains("\"127.0.0.1:5000/v2\"") && bad.getMessage().contains("HOST:PORT"),
+        bad.getMessage());
+  }
+
+  @Test
   void commandLineOverridesTheFile() throws IOException {
     Path f = dir.resolve("c.toml");
     Files.writeString(f, "root = \"/a\"\nsocket = \"/b.sock\"\n");
