@@ -1,7 +1,9 @@
 package io.fastpull.cli;
 
+import io.fastpull.daemon.BuildInfo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
 
 /** The {@code fastpull} command: one entry point, one subcommand per job. */
 @Command(
@@ -11,7 +13,8 @@ import picocli.CommandLine.Command;
     description = "Lazy-loading container images for containerd.",
     subcommands = {LayerCommand.class, ConvertCommand.class, DaemonCommand.class,
         InstallCommand.class, UninstallCommand.class, CleanCommand.class,
-        PullCommand.class, RunCommand.class, RecordCommand.class})
+        PullCommand.class, RunCommand.class, RecordCommand.class, VersionCommand.class,
+        CompletionCommand.class, HelpCommand.class})
 public final class Main {
   private Main() {}
 
@@ -46,11 +49,11 @@ public final class Main {
     return m;
   }
 
+  /** What {@code --version} and {@code fastpull version} print: the build's one version. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"fastpull " + (v == null ? "dev" : v)};
+      return new String[] {"fastpull " + BuildInfo.current()};
     }
   }
 }
