@@ -76,7 +76,8 @@ final class RecordCommand implements Callable<Integer> {
     try {
       Runner.Options run = new Runner.Options(image, command, Runner.Mode.LAZY,
           target.options(spec), target.plainHttp, Optional.ofNullable(target.hostsDir), netHost,
-          Optional.empty(), Duration.ZERO, false, List.of(), Optional.of(timeout), socket.path,
+          Optional.empty(), Duration.ZERO, false, List.of(), Optional.of(timeout),
+          socket.resolve(target, true),
           Optional.empty());
       if (untilLog != null) {
         run = run.withStopAt(new PhaseRule("until-log", compile(untilLog)));

@@ -96,8 +96,8 @@ final class RunCommand implements Callable<Integer> {
       };
       o = new Runner.Options(image, command, m, target.options(spec), target.plainHttp,
           Optional.ofNullable(target.hostsDir), netHost, Optional.ofNullable(readinessUrl),
-          readinessTimeout, stopWhenReady, rules, Optional.ofNullable(timeout), socket.path,
-          Optional.empty());
+          readinessTimeout, stopWhenReady, rules, Optional.ofNullable(timeout),
+          socket.resolve(target, m == Runner.Mode.LAZY), Optional.empty());
     } catch (IllegalArgumentException e) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
