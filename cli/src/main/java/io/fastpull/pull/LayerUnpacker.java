@@ -4,6 +4,7 @@ import io.fastpull.format.LazyLayer;
 import io.fastpull.proto.containerd.diff.v1.ApplyRequest;
 import io.fastpull.proto.containerd.diff.v1.ApplyResponse;
 import io.fastpull.proto.containerd.snapshots.v1.CommitSnapshotRequest;
+import io.fastpull.proto.containerd.snapshots.v1.Info;
 import io.fastpull.proto.containerd.snapshots.v1.PrepareSnapshotRequest;
 import io.fastpull.proto.containerd.snapshots.v1.RemoveSnapshotRequest;
 import io.fastpull.proto.containerd.snapshots.v1.StatSnapshotRequest;
@@ -16,11 +17,13 @@ import io.fastpull.pull.LayerResult.Outcome;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,8 +62,9 @@ final class LayerUnpacker {
   LayerResult unpack(ImageReference repo, int index, Descriptor layer, String diffId,
       String chainId, String parent, Map<String, String> labels) throws IOException {
     long start = clock.millis();
-    if (exists(chainId)) {
-      return result(index, layer, chainId, Outcome.EXISTS, 0, start);
+    Optional<Info> present = stat(chainId);
+    if (present.isPresent()) {
+      return result(index, layer, chainId, presentAs(present.get()), 0, start);
     }
     String key = "extract-" + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36)
         + " " + chainId;
@@ -71,21 +75,21 @@ final class LayerUnpacker {
           .build()).getMountsList();
     } catch (StatusRuntimeException e) {
       if (ContainerdConnection.is(e, Status.Code.ALREADY_EXISTS)) {
-        // The snapshotter committed the target itself: a lazy mount (or a concurrent pull).
-        boolean lazy = Labels.lazyFooter(layer).isPresent();
-        return result(index, layer, chainId, lazy ? Outcome.LAZY : Outcome.EXISTS, 0, start);
+        // The target is there now: mounted for this Prepare, or found (another namespace's
+        // copy, a concurrent pull). Its labels say which, and whether it is lazy.
+        Outcome outcome = stat(chainId).map(i -> Labels.lazyFor(i.getLabelsMap(), key)
+            ? Outcome.LAZY : presentAs(i)).orElse(Outcome.EXISTS);
+        return result(index, layer, chainId, outcome, 0, start);
       }
       throw containerd.failure("preparing snapshot for layer " + layer.digest(), e);
     }
     boolean committed = false;
     try {
-      Descriptor blob = tarBlob(layer);
-      Map<String, String> blobLabels = new HashMap<>(Labels.source(repo));
-      blobLabels.put(Labels.UNCOMPRESSED, diffId);
-      long read = content.ensure(blob.digest(), blob.size(), blobLabels,
-          () -> registry.openBlob(repo, blob.digest()),
-          n -> progress.layerBytes(layer, n, blob.size()));
-      apply(blob, mounts, diffId);
+      boolean lazy = Labels.lazyFooter(layer).isPresent();
+      if (lazy) {
+        progress.step(notLazy(layer, key));
+      }
+      long read = download(repo, layer, diffId, mounts, lazy);
       try {
         containerd.snapshots().commit(CommitSnapshotRequest.newBuilder()
             .setSnapshotter(snapshotter).setName(chainId).setKey(key).putAllLabels(labels)
@@ -106,16 +110,68 @@ final class LayerUnpacker {
     }
   }
 
-  private boolean exists(String chainId) throws PullException {
+  /**
+   * Downloads the layer's tar and applies it onto {@code mounts}: the layer itself; for a lazy
+   * layer its original when the content store or the registry has it, else the tar rebuilt from
+   * the lazy blob.
+   *
+   * @return bytes read from the registry
+   */
+  private long download(ImageReference repo, Descriptor layer, String diffId, List<Mount> mounts,
+      boolean lazy) throws IOException {
+    Descriptor blob = tarBlob(layer);
+    if (lazy && content.info(blob.digest()).isEmpty()
+        && !registry.blobExists(repo, blob.digest())) {
+      progress.step("layer " + layer.digest() + ": its original layer " + blob.digest()
+          + " is not in " + repo.registry() + "/" + repo.repository()
+          + "; unpacking the lazy blob itself");
+      try (LazyBlobExport export = LazyBlobExport.create()) {
+        LazyBlobExport.Tar tar = export.export(registry, repo, layer,
+            n -> progress.layerBytes(layer, n, layer.size()));
+        Descriptor t = tar.tar();
+        content.ensure(t.digest(), t.size(), Map.of(Labels.UNCOMPRESSED, t.digest().toString()),
+            () -> Files.newInputStream(tar.file()), n -> {});
+        // Same files as the original, other tar bytes: it unpacks to its own digest.
+        apply(t, mounts, t.digest().toString());
+        return tar.downloaded();
+      }
+    }
+    Map<String, String> blobLabels = new HashMap<>(Labels.source(repo));
+    blobLabels.put(Labels.UNCOMPRESSED, diffId);
+    long read = content.ensure(blob.digest(), blob.size(), blobLabels,
+        () -> registry.openBlob(repo, blob.digest()),
+        n -> progress.layerBytes(layer, n, blob.size()));
+    apply(blob, mounts, diffId);
+    return read;
+  }
+
+  /** What a snapshot already in place holds: a lazy mount or an unpacked layer. */
+  private static Outcome presentAs(Info info) {
+    return info.getLabelsMap().containsKey(Labels.LAZY) ? Outcome.EXISTS_LAZY : Outcome.EXISTS;
+  }
+
+  /**
+   * Why the snapshotter prepared lazy layer {@code layer} as an ordinary snapshot: the reason the
+   * fastpull daemon left on it, or that it declined.
+   */
+  private String notLazy(Descriptor layer, String key) throws PullException {
+    String why = stat(key).map(i -> i.getLabelsMap().get(Labels.NOT_LAZY))
+        .map(r -> "the fastpull daemon could not mount it: " + r.strip().replaceAll("\\.+$", ""))
+        .orElse("snapshotter " + snapshotter + " declined it (another snapshotter, or a fastpull "
+            + "daemon with lazy = false)");
+    log.debug("lazy layer unpacked layer={} reason={}", layer.digest(), why);
+    return "layer " + layer.digest() + " not mounted lazily: " + why + "; downloading it instead";
+  }
+
+  private Optional<Info> stat(String key) throws PullException {
     try {
-      containerd.snapshots().stat(StatSnapshotRequest.newBuilder().setSnapshotter(snapshotter)
-          .setKey(chainId).build());
-      return true;
+      return Optional.of(containerd.snapshots().stat(StatSnapshotRequest.newBuilder()
+          .setSnapshotter(snapshotter).setKey(key).build()).getInfo());
     } catch (StatusRuntimeException e) {
       if (ContainerdConnection.is(e, Status.Code.NOT_FOUND)) {
-        return false;
+        return Optional.empty();
       }
-      throw containerd.failure("stat of snapshot " + chainId, e);
+      throw containerd.failure("stat of snapshot " + key, e);
     }
   }
 
