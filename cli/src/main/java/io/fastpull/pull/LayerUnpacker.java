@@ -156,7 +156,8 @@ final class LayerUnpacker {
    */
   private String notLazy(Descriptor layer, String key) throws PullException {
     String why = stat(key).map(i -> i.getLabelsMap().get(Labels.NOT_LAZY))
-        .map(r -> "the fastpull daemon could not mount it: " + r.strip().replaceAll("\\.+$", ""))
+        .map(r -> "the fastpull daemon could not mount it: "
+            + r.strip().replaceAll("\\.+$", ""))
         .orElse("snapshotter " + snapshotter + " declined it (another snapshotter, or a fastpull "
             + "daemon with lazy = false)");
     log.debug("lazy layer unpacked layer={} reason={}", layer.digest(), why);
