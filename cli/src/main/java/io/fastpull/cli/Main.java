@@ -25,6 +25,7 @@ public final class Main {
   /** Runs the command line and returns its exit code (0 ok, 1 failure, 2 usage). */
   static int run(String... args) {
     CommandLine cl = new CommandLine(new Main());
+    sameVersion(cl);
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
       // One clear line for the user; the stack trace only when asked for.
       cmd.getErr().println("fastpull: " + message(ex));
@@ -34,6 +35,12 @@ public final class Main {
       return 1;
     });
     return cl.execute(args);
+  }
+
+  /** Gives every subcommand's {@code --version} the build's version (picocli does not inherit it). */
+  private static void sameVersion(CommandLine cl) {
+    cl.getCommandSpec().versionProvider(new Version());
+    cl.getSubcommands().values().forEach(Main::sameVersion);
   }
 
   static String message(Throwable t) {

@@ -19,6 +19,9 @@ class CliVersionIT {
     String flag = fastpull("--version").run().expectExit(0).stdout().strip();
     String command = fastpull("version").run().expectExit(0).stdout().strip();
     assertEquals(flag, command);
+    for (String c : List.of("pull", "run", "daemon", "convert")) {
+      assertEquals(flag, fastpull(c, "--version").run().expectExit(0).stdout().strip(), c);
+    }
     assertTrue(flag.matches("fastpull " + VERSION.replace(".", "\\.")
         + " \\(commit [0-9a-f]{7,}(-dirty)?\\)"), flag);
   }
