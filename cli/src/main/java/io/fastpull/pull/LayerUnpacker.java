@@ -31,9 +31,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Puts one layer into containerd as a committed snapshot named by its chain id, as containerd's
  * unpacker does: Stat the chain id; Prepare an extract key with the snapshot labels (a remote
- * snapshotter answers ALREADY_EXISTS when it mounted the layer itself); otherwise download the
- * blob into the content store, Diff.Apply it onto the prepared mounts and Commit. The extract key
- * is removed when anything after Prepare fails.
+ * snapshotter answers ALREADY_EXISTS when it mounted the layer itself, or found it in place);
+ * otherwise download the blob into the content store, Diff.Apply it onto the prepared mounts and
+ * Commit. The extract key is removed when anything after Prepare fails.
+ *
+ * <p>The fastpull daemon's snapshot labels tell the outcome apart ({@link LayerResult.Outcome}):
+ * a lazy snapshot names the Prepare it was mounted for, and a lazy layer it could not mount says
+ * why, which is reported before the layer is downloaded: its original, or when the image does
+ * not publish that, the tar rebuilt from the lazy blob ({@link LazyBlobExport}).
  */
 final class LayerUnpacker {
   private static final Logger log = LoggerFactory.getLogger(LayerUnpacker.class);
@@ -119,22 +124,18 @@ final class LayerUnpacker {
    */
   private long download(ImageReference repo, Descriptor layer, String diffId, List<Mount> mounts,
       boolean lazy) throws IOException {
+    if (lazy && !layer.annotations().containsKey(LazyLayer.SOURCE_DIGEST)) {
+      progress.step("layer " + layer.digest() + " names no original layer; unpacking the lazy "
+          + "blob itself");
+      return exportAndApply(repo, layer, mounts);
+    }
     Descriptor blob = tarBlob(layer);
     if (lazy && content.info(blob.digest()).isEmpty()
         && !registry.blobExists(repo, blob.digest())) {
       progress.step("layer " + layer.digest() + ": its original layer " + blob.digest()
           + " is not in " + repo.registry() + "/" + repo.repository()
           + "; unpacking the lazy blob itself");
-      try (LazyBlobExport export = LazyBlobExport.create()) {
-        LazyBlobExport.Tar tar = export.export(registry, repo, layer,
-            n -> progress.layerBytes(layer, n, layer.size()));
-        Descriptor t = tar.tar();
-        content.ensure(t.digest(), t.size(), Map.of(Labels.UNCOMPRESSED, t.digest().toString()),
-            () -> Files.newInputStream(tar.file()), n -> {});
-        // Same files as the original, other tar bytes: it unpacks to its own digest.
-        apply(t, mounts, t.digest().toString());
-        return tar.downloaded();
-      }
+      return exportAndApply(repo, layer, mounts);
     }
     Map<String, String> blobLabels = new HashMap<>(Labels.source(repo));
     blobLabels.put(Labels.UNCOMPRESSED, diffId);
@@ -143,6 +144,21 @@ final class LayerUnpacker {
         n -> progress.layerBytes(layer, n, blob.size()));
     apply(blob, mounts, diffId);
     return read;
+  }
+
+  /** Applies the tar rebuilt from lazy layer {@code layer}'s blob; returns bytes downloaded. */
+  private long exportAndApply(ImageReference repo, Descriptor layer, List<Mount> mounts)
+      throws IOException {
+    try (LazyBlobExport export = LazyBlobExport.create()) {
+      LazyBlobExport.Tar tar = export.export(registry, repo, layer,
+          n -> progress.layerBytes(layer, n, layer.size()));
+      Descriptor t = tar.tar();
+      content.ensure(t.digest(), t.size(), Map.of(Labels.UNCOMPRESSED, t.digest().toString()),
+          () -> Files.newInputStream(tar.file()), n -> {});
+      // Same files as the original, other tar bytes: it unpacks to its own digest.
+      apply(t, mounts, t.digest().toString());
+      return tar.downloaded();
+    }
   }
 
   /** What a snapshot already in place holds: a lazy mount or an unpacked layer. */
