@@ -1,7 +1,9 @@
 package io.fastpull.cli;
 
+import io.fastpull.daemon.BuildInfo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
 
 /** The {@code fastpull} command: one entry point, one subcommand per job. */
 @Command(
@@ -11,7 +13,8 @@ import picocli.CommandLine.Command;
     description = "Lazy-loading container images for containerd.",
     subcommands = {LayerCommand.class, ConvertCommand.class, DaemonCommand.class,
         InstallCommand.class, UninstallCommand.class, CleanCommand.class,
-        PullCommand.class, RunCommand.class, RecordCommand.class})
+        PullCommand.class, RunCommand.class, RecordCommand.class, VersionCommand.class,
+        CompletionCommand.class, HelpCommand.class})
 public final class Main {
   private Main() {}
 
@@ -22,6 +25,7 @@ public final class Main {
   /** Runs the command line and returns its exit code (0 ok, 1 failure, 2 usage). */
   static int run(String... args) {
     CommandLine cl = new CommandLine(new Main());
+    sameVersion(cl);
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
       // One clear line for the user; the stack trace only when asked for.
       cmd.getErr().println("fastpull: " + message(ex));
@@ -31,6 +35,12 @@ public final class Main {
       return 1;
     });
     return cl.execute(args);
+  }
+
+  /** Gives every subcommand's {@code --version} the build's version (picocli does not inherit it). */
+  private static void sameVersion(CommandLine cl) {
+    cl.getCommandSpec().versionProvider(new Version());
+    cl.getSubcommands().values().forEach(Main::sameVersion);
   }
 
   static String message(Throwable t) {
@@ -46,11 +56,11 @@ public final class Main {
     return m;
   }
 
+  /** What {@code --version} and {@code fastpull version} print: the build's one version. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"fastpull " + (v == null ? "dev" : v)};
+      return new String[] {"fastpull " + BuildInfo.current()};
     }
   }
 }

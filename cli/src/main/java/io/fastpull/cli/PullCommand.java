@@ -52,16 +52,18 @@ final class PullCommand implements Callable<Integer> {
     return String.format(Locale.ROOT, "pulled %s %s: %d layers (%d lazy, %d downloaded, %d "
             + "present), %s of %s downloaded, %.2f s", r.name(), r.manifest().digest(),
         r.layers().size(), r.count(LayerResult.Outcome.LAZY),
-        r.count(LayerResult.Outcome.DOWNLOADED), r.count(LayerResult.Outcome.EXISTS),
+        r.count(LayerResult.Outcome.DOWNLOADED),
+        r.count(LayerResult.Outcome.EXISTS) + r.count(LayerResult.Outcome.EXISTS_LAZY),
         ConvertCommand.mib(r.bytesDownloaded()), ConvertCommand.mib(r.layerBytes()),
         r.elapsed().toMillis() / 1000.0);
   }
 
   static String line(LayerResult l) {
     String what = switch (l.outcome()) {
-      case LAZY -> "lazy      ";
-      case DOWNLOADED -> "downloaded";
-      case EXISTS -> "exists    ";
+      case LAZY -> "lazy       ";
+      case DOWNLOADED -> "downloaded ";
+      case EXISTS -> "exists     ";
+      case EXISTS_LAZY -> "exists lazy";
     };
     return String.format(Locale.ROOT, "layer %d %s %s %s (%s fetched) %d ms", l.index(),
         l.layer().digest().hex().substring(0, 12), what, ConvertCommand.mib(l.layer().size()),

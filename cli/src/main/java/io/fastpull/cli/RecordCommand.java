@@ -1,5 +1,6 @@
 package io.fastpull.cli;
 
+import io.fastpull.daemon.DurationText;
 import io.fastpull.record.Recorder;
 import io.fastpull.registry.RegistryClient;
 import io.fastpull.run.PhaseRule;
@@ -54,8 +55,8 @@ final class RecordCommand implements Callable<Integer> {
 
   @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10m",
       converter = DurationConverter.class,
-      description = "stop the container after this long: 90, 90s, 500ms, 2m, 1h "
-          + "(default ${DEFAULT-VALUE})")
+      description = "stop the container after this long: " + DurationText.EXAMPLES
+          + " (default ${DEFAULT-VALUE})")
   Duration timeout;
 
   @Option(names = "--net-host", negatable = true, defaultValue = "true", fallbackValue = "true",
@@ -75,7 +76,8 @@ final class RecordCommand implements Callable<Integer> {
     try {
       Runner.Options run = new Runner.Options(image, command, Runner.Mode.LAZY,
           target.options(spec), target.plainHttp, Optional.ofNullable(target.hostsDir), netHost,
-          Optional.empty(), Duration.ZERO, false, List.of(), Optional.of(timeout), socket.path,
+          Optional.empty(), Duration.ZERO, false, List.of(), Optional.of(timeout),
+          socket.resolve(target, true),
           Optional.empty());
       if (untilLog != null) {
         run = run.withStopAt(new PhaseRule("until-log", compile(untilLog)));

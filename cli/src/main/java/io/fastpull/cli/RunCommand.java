@@ -1,5 +1,6 @@
 package io.fastpull.cli;
 
+import io.fastpull.daemon.DurationText;
 import io.fastpull.registry.RegistryClient;
 import io.fastpull.run.PhaseRule;
 import io.fastpull.run.Report;
@@ -58,9 +59,11 @@ final class RunCommand implements Callable<Integer> {
       description = "poll this URL until it answers 200 (phase 'ready')")
   URI readinessUrl;
 
-  @Option(names = "--readiness-timeout", paramLabel = "SECONDS", defaultValue = "120",
-      description = "how long to poll the readiness URL (default ${DEFAULT-VALUE})")
-  long readinessTimeout;
+  @Option(names = "--readiness-timeout", paramLabel = "DURATION", defaultValue = "2m",
+      converter = DurationConverter.class,
+      description = "how long to poll the readiness URL: " + DurationText.EXAMPLES
+          + " (default ${DEFAULT-VALUE})")
+  Duration readinessTimeout;
 
   @Option(names = "--stop-when-ready", description = "kill the container once it is ready")
   boolean stopWhenReady;
@@ -69,9 +72,9 @@ final class RunCommand implements Callable<Integer> {
       description = "a phase reached when a log line first matches REGEX (repeatable)")
   List<String> phases = new ArrayList<>();
 
-  @Option(names = "--timeout", paramLabel = "SECONDS",
-      description = "kill the container after this many seconds")
-  Long timeout;
+  @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = "kill the container after this long: " + DurationText.EXAMPLES)
+  Duration timeout;
 
   @Option(names = "--output-json", paramLabel = "FILE",
       description = "write the measurements as JSON (atomically)")
@@ -93,8 +96,8 @@ final class RunCommand implements Callable<Integer> {
       };
       o = new Runner.Options(image, command, m, target.options(spec), target.plainHttp,
           Optional.ofNullable(target.hostsDir), netHost, Optional.ofNullable(readinessUrl),
-          Duration.ofSeconds(readinessTimeout), stopWhenReady, rules,
-          Optional.ofNullable(timeout).map(Duration::ofSeconds), socket.path, Optional.empty());
+          readinessTimeout, stopWhenReady, rules, Optional.ofNullable(timeout),
+          socket.resolve(target, m == Runner.Mode.LAZY), Optional.empty());
     } catch (IllegalArgumentException e) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }

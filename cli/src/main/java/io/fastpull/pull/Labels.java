@@ -4,6 +4,7 @@ import io.fastpull.format.BlobFooter;
 import io.fastpull.format.LazyLayer;
 import io.fastpull.registry.Descriptor;
 import io.fastpull.registry.ImageReference;
+import io.fastpull.snapshot.Snapshotter;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,6 +36,11 @@ final class Labels {
   static final String CRI_IMAGE_LAYERS = "containerd.io/snapshot/cri.image-layers";
   /** Snapshot label read by the fastpull daemon: the repository of the lazy blob. */
   static final String FASTPULL_REPO = LazyLayer.LABEL_PREFIX + "fastpull.repo";
+
+  /** Snapshot label of the fastpull daemon: a lazy snapshot, and the Prepare key it was for. */
+  static final String LAZY = Snapshotter.LAZY_LABEL;
+  /** Snapshot label of the fastpull daemon: why a lazy layer's snapshot is an ordinary one. */
+  static final String NOT_LAZY = Snapshotter.NOT_LAZY_LABEL;
 
   /** containerd rejects a label whose key and value together exceed this many bytes. */
   static final int MAX_LABEL_BYTES = 4096;
@@ -87,6 +93,15 @@ final class Labels {
       l.put(LazyLayer.LABEL_META, LazyLayer.metaLabel(f));
     });
     return l;
+  }
+
+  /**
+   * Whether snapshot labels say the daemon mounted the layer for the Prepare of client key
+   * {@code key}: containerd passes the key on as {@code NAMESPACE/N/KEY}.
+   */
+  static boolean lazyFor(Map<String, String> labels, String key) {
+    String preparedFor = labels.get(LAZY);
+    return preparedFor != null && (preparedFor.equals(key) || preparedFor.endsWith("/" + key));
   }
 
   /** The lazy blob footer a layer's annotations describe, if it is a lazy layer. */

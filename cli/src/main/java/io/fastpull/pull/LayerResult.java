@@ -19,12 +19,22 @@ public record LayerResult(int index, Descriptor layer, String chainId, Outcome o
 
   /** What a pull did with one layer. */
   public enum Outcome {
-    /** The snapshotter mounted the lazy layer remotely; nothing was downloaded. */
+    /** The snapshotter mounted the lazy layer remotely for this pull; nothing was downloaded. */
     LAZY,
-    /** The layer (or, for a lazy layer the snapshotter declined, its original) was downloaded and unpacked. */
+    /**
+     * The layer was downloaded and unpacked (for a lazy layer the snapshotter did not mount: its
+     * original, or the tar rebuilt from the lazy blob when the original is not published).
+     */
     DOWNLOADED,
-    /** The snapshot was already there. */
-    EXISTS
+    /** The snapshot was already there (this namespace's, or another's copy), unpacked. */
+    EXISTS,
+    /** The snapshot was already there (this namespace's, or another's), as a lazy mount. */
+    EXISTS_LAZY;
+
+    /** Whether the layer is in place as a lazy mount (made for this pull or before). */
+    public boolean lazy() {
+      return this == LAZY || this == EXISTS_LAZY;
+    }
   }
 
   public LayerResult {

@@ -4,6 +4,7 @@ import io.fastpull.format.LazyLayer;
 import io.fastpull.proto.containerd.diff.v1.ApplyRequest;
 import io.fastpull.proto.containerd.diff.v1.ApplyResponse;
 import io.fastpull.proto.containerd.snapshots.v1.CommitSnapshotRequest;
+import io.fastpull.proto.containerd.snapshots.v1.Info;
 import io.fastpull.proto.containerd.snapshots.v1.PrepareSnapshotRequest;
 import io.fastpull.proto.containerd.snapshots.v1.RemoveSnapshotRequest;
 import io.fastpull.proto.containerd.snapshots.v1.StatSnapshotRequest;
@@ -16,11 +17,13 @@ import io.fastpull.pull.LayerResult.Outcome;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,9 +31,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Puts one layer into containerd as a committed snapshot named by its chain id, as containerd's
  * unpacker does: Stat the chain id; Prepare an extract key with the snapshot labels (a remote
- * snapshotter answers ALREADY_EXISTS when it mounted the layer itself); otherwise download the
- * blob into the content store, Diff.Apply it onto the prepared mounts and Commit. The extract key
- * is removed when anything after Prepare fails.
+ * snapshotter answers ALREADY_EXISTS when it mounted the layer itself, or found it in place);
+ * otherwise download the blob into the content store, Diff.Apply it onto the prepared mounts and
+ * Commit. The extract key is removed when anything after Prepare fails.
+ *
+ * <p>The fastpull daemon's snapshot labels tell the outcome apart ({@link LayerResult.Outcome}):
+ * a lazy snapshot names the Prepare it was mounted for, and a lazy layer it could not mount says
+ * why, which is reported before the layer is downloaded: its original, or when the image does
+ * not publish that, the tar rebuilt from the lazy blob ({@link LazyBlobExport}).
  */
 final class LayerUnpacker {
   private static final Logger log = LoggerFactory.getLogger(LayerUnpacker.class);
@@ -59,8 +67,9 @@ final class LayerUnpacker {
   LayerResult unpack(ImageReference repo, int index, Descriptor layer, String diffId,
       String chainId, String parent, Map<String, String> labels) throws IOException {
     long start = clock.millis();
-    if (exists(chainId)) {
-      return result(index, layer, chainId, Outcome.EXISTS, 0, start);
+    Optional<Info> present = stat(chainId);
+    if (present.isPresent()) {
+      return result(index, layer, chainId, presentAs(present.get()), 0, start);
     }
     String key = "extract-" + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36)
         + " " + chainId;
@@ -71,22 +80,22 @@ final class LayerUnpacker {
           .build()).getMountsList();
     } catch (StatusRuntimeException e) {
       if (ContainerdConnection.is(e, Status.Code.ALREADY_EXISTS)) {
-        // The snapshotter committed the target itself: a lazy mount (or a concurrent pull).
-        boolean lazy = Labels.lazyFooter(layer).isPresent();
-        return result(index, layer, chainId, lazy ? Outcome.LAZY : Outcome.EXISTS, 0, start);
+        // The target is there now: mounted for this Prepare, or found (another namespace's
+        // copy, a concurrent pull). Its labels say which, and whether it is lazy.
+        Outcome outcome = stat(chainId).map(i -> Labels.lazyFor(i.getLabelsMap(), key)
+            ? Outcome.LAZY : presentAs(i)).orElse(Outcome.EXISTS);
+        return result(index, layer, chainId, outcome, 0, start);
       }
       throw containerd.snapshotFailure("preparing snapshot for layer " + layer.digest(),
           snapshotter, e);
     }
     boolean committed = false;
     try {
-      Descriptor blob = tarBlob(layer);
-      Map<String, String> blobLabels = new HashMap<>(Labels.source(repo));
-      blobLabels.put(Labels.UNCOMPRESSED, diffId);
-      long read = content.ensure(blob.digest(), blob.size(), blobLabels,
-          () -> registry.openBlob(repo, blob.digest()),
-          n -> progress.layerBytes(layer, n, blob.size()));
-      apply(blob, mounts, diffId);
+      boolean lazy = Labels.lazyFooter(layer).isPresent();
+      if (lazy) {
+        progress.step(notLazy(layer, key));
+      }
+      long read = download(repo, layer, diffId, mounts, lazy);
       try {
         containerd.snapshots().commit(CommitSnapshotRequest.newBuilder()
             .setSnapshotter(snapshotter).setName(chainId).setKey(key).putAllLabels(labels)
@@ -107,16 +116,80 @@ final class LayerUnpacker {
     }
   }
 
-  private boolean exists(String chainId) throws PullException {
+  /**
+   * Downloads the layer's tar and applies it onto {@code mounts}: the layer itself; for a lazy
+   * layer its original when the content store or the registry has it, else the tar rebuilt from
+   * the lazy blob.
+   *
+   * @return bytes read from the registry
+   */
+  private long download(ImageReference repo, Descriptor layer, String diffId, List<Mount> mounts,
+      boolean lazy) throws IOException {
+    if (lazy && !layer.annotations().containsKey(LazyLayer.SOURCE_DIGEST)) {
+      progress.step("layer " + layer.digest() + " names no original layer; unpacking the lazy "
+          + "blob itself");
+      return exportAndApply(repo, layer, mounts);
+    }
+    Descriptor blob = tarBlob(layer);
+    if (lazy && content.info(blob.digest()).isEmpty()
+        && !registry.blobExists(repo, blob.digest())) {
+      progress.step("layer " + layer.digest() + ": its original layer " + blob.digest()
+          + " is not in " + repo.registry() + "/" + repo.repository()
+          + "; unpacking the lazy blob itself");
+      return exportAndApply(repo, layer, mounts);
+    }
+    Map<String, String> blobLabels = new HashMap<>(Labels.source(repo));
+    blobLabels.put(Labels.UNCOMPRESSED, diffId);
+    long read = content.ensure(blob.digest(), blob.size(), blobLabels,
+        () -> registry.openBlob(repo, blob.digest()),
+        n -> progress.layerBytes(layer, n, blob.size()));
+    apply(blob, mounts, diffId);
+    return read;
+  }
+
+  /** Applies the tar rebuilt from lazy layer {@code layer}'s blob; returns bytes downloaded. */
+  private long exportAndApply(ImageReference repo, Descriptor layer, List<Mount> mounts)
+      throws IOException {
+    try (LazyBlobExport export = LazyBlobExport.create()) {
+      LazyBlobExport.Tar tar = export.export(registry, repo, layer,
+          n -> progress.layerBytes(layer, n, layer.size()));
+      Descriptor t = tar.tar();
+      content.ensure(t.digest(), t.size(), Map.of(Labels.UNCOMPRESSED, t.digest().toString()),
+          () -> Files.newInputStream(tar.file()), n -> {});
+      // Same files as the original, other tar bytes: it unpacks to its own digest.
+      apply(t, mounts, t.digest().toString());
+      return tar.downloaded();
+    }
+  }
+
+  /** What a snapshot already in place holds: a lazy mount or an unpacked layer. */
+  private static Outcome presentAs(Info info) {
+    return info.getLabelsMap().containsKey(Labels.LAZY) ? Outcome.EXISTS_LAZY : Outcome.EXISTS;
+  }
+
+  /**
+   * Why the snapshotter prepared lazy layer {@code layer} as an ordinary snapshot: the reason the
+   * fastpull daemon left on it, or that it declined.
+   */
+  private String notLazy(Descriptor layer, String key) throws PullException {
+    String why = stat(key).map(i -> i.getLabelsMap().get(Labels.NOT_LAZY))
+        .map(r -> "the fastpull daemon could not mount it: "
+            + r.strip().replaceAll("\\.+$", ""))
+        .orElse("snapshotter " + snapshotter + " declined it (another snapshotter, or a fastpull "
+            + "daemon with lazy = false)");
+    log.debug("lazy layer unpacked layer={} reason={}", layer.digest(), why);
+    return "layer " + layer.digest() + " not mounted lazily: " + why + "; downloading it instead";
+  }
+
+  private Optional<Info> stat(String key) throws PullException {
     try {
-      containerd.snapshots().stat(StatSnapshotRequest.newBuilder().setSnapshotter(snapshotter)
-          .setKey(chainId).build());
-      return true;
+      return Optional.of(containerd.snapshots().stat(StatSnapshotRequest.newBuilder()
+          .setSnapshotter(snapshotter).setKey(key).build()).getInfo());
     } catch (StatusRuntimeException e) {
       if (ContainerdConnection.is(e, Status.Code.NOT_FOUND)) {
-        return false;
+        return Optional.empty();
       }
-      throw containerd.snapshotFailure("stat of snapshot " + chainId, snapshotter, e);
+      throw containerd.snapshotFailure("stat of snapshot " + key, snapshotter, e);
     }
   }
 

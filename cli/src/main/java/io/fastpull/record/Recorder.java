@@ -142,7 +142,7 @@ public final class Recorder {
   private static Map<String, LayerActivity> mountedLazyLayers(DaemonControl control,
       Puller.Result pulled) throws IOException {
     List<String> digests = pulled.layers().stream()
-        .filter(l -> l.outcome() != LayerResult.Outcome.DOWNLOADED)
+        .filter(l -> l.outcome().lazy())
         .map(l -> l.layer().digest().toString()).distinct().toList();
     Map<String, LayerActivity> mounted = new LinkedHashMap<>();
     for (LayerActivity a : control.layers()) {

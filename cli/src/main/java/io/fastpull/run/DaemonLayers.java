@@ -43,7 +43,7 @@ final class DaemonLayers {
     List<String> out = new ArrayList<>();
     for (LayerResult l : pulled.layers()) {
       if (LazyLayer.MEDIA_TYPE.equals(l.layer().mediaType())
-          && l.outcome() != LayerResult.Outcome.DOWNLOADED) {
+          && l.outcome().lazy()) {
         out.add(l.layer().digest().toString());
       }
     }

@@ -63,6 +63,9 @@ public final class Node implements AutoCloseable {
           .plainHttp(List.of(proxy.host()))
           .readTimeout(Duration.ofSeconds(20))
           .cacheSizeBytes(256L << 20)
+          // tests measure what a pull and a run fetch on demand; a background fill of whole
+          // layers would race with that on a busy machine
+          .backgroundFetch(false)
           .build();
       daemon = SnapshotterDaemon.builder(config).start();
       return new Node(dir, registry, proxy, daemon,

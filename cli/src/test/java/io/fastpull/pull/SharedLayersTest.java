@@ -1,5 +1,9 @@
 package io.fastpull.pull;
 
+import static io.fastpull.pull.LayerResult.Outcome.DOWNLOADED;
+import static io.fastpull.pull.LayerResult.Outcome.EXISTS;
+import static io.fastpull.pull.LayerResult.Outcome.EXISTS_LAZY;
+import static io.fastpull.pull.LayerResult.Outcome.LAZY;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -82,8 +86,10 @@ class SharedLayersTest {
   void removingTheImageInOneNamespaceKeepsTheOtherRunning() throws Exception {
     TestImage.Pushed image = TestImage.pushLazy(client, node.proxy.host() + "/fastpull/shared:1",
         TestImage.tars(BIG, 21), -1);
-    pull("share-a", image.ref());
-    pull("share-b", image.ref());
+    assertEquals(List.of(LAZY, LAZY, LAZY), pull("share-a", image.ref()));
+    // the other namespace finds the lazy snapshots: nothing mounted for it, and it says so
+    assertEquals(List.of(EXISTS_LAZY, EXISTS_LAZY, EXISTS_LAZY), pull("share-b", image.ref()));
+    assertEquals(List.of(EXISTS_LAZY, EXISTS_LAZY, EXISTS_LAZY), pull("share-b", image.ref()));
     assertEquals(3, mountedLayers(image).size(), this::state);
 
     survivesRemovalElsewhere("share-b", "share-a", image.ref(), 21, "fp-share-1");
@@ -105,8 +111,9 @@ class SharedLayersTest {
         tars, -1);
     TestImage.Pushed plain = TestImage.pushOrdinary(client,
         node.proxy.host() + "/fastpull/mixed:plain", tars);
-    pull("mixed-lazy", lazy.ref());
-    pull("mixed-plain", plain.ref());
+    assertEquals(List.of(LAZY, LAZY, LAZY), pull("mixed-lazy", lazy.ref()));
+    // the ordinary image's layers are the lazy snapshots already there
+    assertEquals(List.of(EXISTS_LAZY, EXISTS_LAZY, EXISTS_LAZY), pull("mixed-plain", plain.ref()));
     survivesRemovalElsewhere("mixed-plain", "mixed-lazy", plain.ref(), 23, "fp-mixed-1");
 
     pull("mixed-lazy", lazy.ref());
@@ -131,8 +138,9 @@ class SharedLayersTest {
         tars, -1);
     TestImage.Pushed plain = TestImage.pushOrdinary(client,
         node.proxy.host() + "/fastpull/first:plain", tars);
-    pull("first-plain", plain.ref());
-    pull("first-lazy", lazy.ref());
+    assertEquals(List.of(DOWNLOADED, DOWNLOADED, DOWNLOADED), pull("first-plain", plain.ref()));
+    // ALREADY_EXISTS from the ordinary copies: reported as what they are, not as lazy mounts
+    assertEquals(List.of(EXISTS, EXISTS, EXISTS), pull("first-lazy", lazy.ref()));
     assertEquals(List.of(), mountedLayers(lazy), this::state);
     assertEquals(List.of(), fuseMounts(), this::state);
 
@@ -158,7 +166,8 @@ class SharedLayersTest {
     pull("div-lazy", lazy.ref());
     node.ctr("-n", "div-ctr", "images", "pull", "--plain-http", "--snapshotter", "fastpull",
         base.ref());
-    pull("div-ctr", lazy.ref());
+    // the base is ctr's unpacked copy; the next layers are mounted for this pull
+    assertEquals(List.of(EXISTS, LAZY, LAZY), pull("div-ctr", lazy.ref()));
     survivesRemovalElsewhere("div-ctr", "div-lazy", lazy.ref(), 31, "fp-div-1");
     removeEverywhere("div-ctr");
     assertEquals(List.of(), fuseMounts(), this::state);
@@ -214,10 +223,11 @@ class SharedLayersTest {
     }
   }
 
-  private static void pull(String ns, String ref) throws Exception {
+  /** Pulls {@code ref} into {@code ns}; returns what happened to each layer, base first. */
+  private static List<LayerResult.Outcome> pull(String ns, String ref) throws Exception {
     try (Puller puller = Puller.open(client, Puller.Options.defaults().withAddress(node.address)
         .withNamespace(ns), Progress.none(), Clock.systemUTC())) {
-      puller.pull(ref);
+      return puller.pull(ref).layers().stream().map(LayerResult::outcome).toList();
     }
   }
 

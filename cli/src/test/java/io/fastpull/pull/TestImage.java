@@ -23,8 +23,8 @@ import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Test images built in code and pushed to a registry: a busybox layer plus two data layers (a big
- * file, small files, a whiteout), as an ordinary gzip image or as a lazy image whose layers also
+ * Test images built in code and pushed to a registry: a busybox layer (the same in every image)
+ * plus two data layers (a big file, small files, a whiteout; they differ by seed), as an ordinary gzip image or as a lazy image whose layers also
  * name their gzip originals (pushed too).
  */
 public final class TestImage {
@@ -69,6 +69,9 @@ public final class TestImage {
           Layers.file(w, "models/old.txt", "old\n".getBytes(StandardCharsets.UTF_8));
         }),
         Layers.tar(w -> {
+          // the seed makes this small layer differ between images (as the big one does)
+          Layers.dir(w, "etc/", 0755);
+          Layers.file(w, "etc/seed", Long.toString(seed).getBytes(StandardCharsets.UTF_8));
           Layers.dir(w, "models/", 0755);
           Layers.file(w, "models/.wh.old.txt", new byte[0]);
           Layers.file(w, "models/config.json",
@@ -97,13 +100,23 @@ public final class TestImage {
    */
   public static Pushed pushLazy(RegistryClient client, String ref, List<byte[]> tars,
       int brokenMetaLayer) throws IOException {
+    return pushLazy(client, ref, tars, brokenMetaLayer, true);
+  }
+
+  /**
+   * Like {@link #pushLazy(RegistryClient, String, List, int)}; without {@code originals} only the
+   * lazy blobs are pushed, as {@code fastpull convert} publishes an image (the annotations still
+   * name the gzip originals).
+   */
+  public static Pushed pushLazy(RegistryClient client, String ref, List<byte[]> tars,
+      int brokenMetaLayer, boolean originals) throws IOException {
     ImageReference image = ImageReference.parse(ref);
     List<Descriptor> layers = new ArrayList<>();
     List<String> diffIds = new ArrayList<>();
     for (int i = 0; i < tars.size(); i++) {
       byte[] tar = tars.get(i);
       byte[] gz = gzip(tar);
-      Digest gzDigest = client.pushBlob(image, gz);
+      Digest gzDigest = originals ? client.pushBlob(image, gz) : Digest.sha256(gz);
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       LayerWriter.Result r = new LayerWriter(LayerWriter.Options.defaults())
           .write(new ByteArrayInputStream(tar), out);

@@ -1,6 +1,7 @@
 package io.fastpull.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fastpull.pull.Node;
 import io.fastpull.pull.Puller;
+import io.fastpull.pull.SnapshotterAddress;
 import io.fastpull.pull.TestImage;
 import io.fastpull.registry.RegistryClient;
 import java.io.PrintWriter;
@@ -139,6 +141,27 @@ class RunTest {
     assertEquals(3, tree.get("layers").size(), tree::toString);
     assertTrue(tree.get("layers").get(0).get("blobDigest").asText().startsWith("sha256:"),
         tree::toString);
+    assertEquals(3, r.output().lines().filter(l -> l.matches(LAYER_LINE)).count(), r.output());
+  }
+
+  /**
+   * Without --snapshotter-socket a lazy run asks the daemon containerd uses (its proxy plugin's
+   * address), not a fixed default path where no daemon of this node listens.
+   */
+  @Test
+  void commandLineRunFindsTheDaemonContainerdUses() throws Exception {
+    assertEquals(Optional.of(daemonSocket()),
+        SnapshotterAddress.find(node.address, "fastpull"));
+    assertEquals(Optional.empty(), SnapshotterAddress.find(node.address, "overlayfs"));
+    assertEquals(Optional.empty(), SnapshotterAddress.find(node.address, "nosuch"));
+    assertEquals(Optional.empty(),
+        SnapshotterAddress.find(dir.resolve("nowhere.sock"), "fastpull"));
+
+    Node.CtrResult r = Node.fastpull("run", "--address", node.address.toString(), "-n",
+        "cli-found", "--plain-http", node.proxy.host(), "--timeout", "1m", lazyRef, "--",
+        "/bin/cat", "/etc/greeting");
+    assertEquals(0, r.exit(), r.output());
+    assertFalse(r.output().contains("layer stats unavailable"), r.output());
     assertEquals(3, r.output().lines().filter(l -> l.matches(LAYER_LINE)).count(), r.output());
   }
 

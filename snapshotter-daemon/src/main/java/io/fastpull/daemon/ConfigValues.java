@@ -11,7 +11,6 @@ import java.util.regex.Pattern;
 /** Parses the values of config keys (sizes, durations, addresses) with messages naming the value. */
 final class ConfigValues {
   private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([KMGT]i?B?|B)?", Pattern.CASE_INSENSITIVE);
-  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
 
   private ConfigValues() {}
 
@@ -88,22 +87,9 @@ final class ConfigValues {
     return unit.equals("B") ? n : Math.multiplyExact(n, 1L << (10 * shift));
   }
 
+  /** Config durations share the command line's grammar ({@link DurationText}). */
   static Duration duration(String s) {
-    Matcher m = DURATION.matcher(s.trim());
-    if (!m.matches()) {
-      throw new IllegalArgumentException("bad duration \"" + s + "\" (e.g. 500ms, 30s, 5m, 1h)");
-    }
-    long n = Long.parseLong(m.group(1));
-    switch (m.group(2)) {
-      case "ms":
-        return Duration.ofMillis(n);
-      case "s":
-        return Duration.ofSeconds(n);
-      case "m":
-        return Duration.ofMinutes(n);
-      default:
-        return Duration.ofHours(n);
-    }
+    return DurationText.parse(s);
   }
 
   static Optional<InetSocketAddress> address(String s) {

@@ -17,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -140,6 +141,9 @@ public final class SnapshotterDaemon implements AutoCloseable {
       snapshotter.recover();
       b.metrics.gauge(
           "fastpull_mounted_layers", "Remote layers currently mounted.", snapshotter::mountedLayers);
+      b.metrics.gaugeFamily("fastpull_build_info", "The fastpull build serving (always 1).",
+          () -> Map.of(List.of(BuildInfo.current().version(), BuildInfo.current().commit()), 1L),
+          "version", "commit");
       Optional<MetricsServer> metricsServer = Optional.empty();
       if (config.metricsAddress().isPresent()) {
         MetricsServer ms = MetricsServer.start(config.metricsAddress().get(), b.metrics);
@@ -154,7 +158,9 @@ public final class SnapshotterDaemon implements AutoCloseable {
               config.shutdownTimeout(), b.clock);
       resources.add(server);
       log.info(
-          "daemon started root={} socket={} metrics={}",
+          "daemon started version={} commit={} root={} socket={} metrics={}",
+          BuildInfo.current().version(),
+          BuildInfo.current().commit(),
           config.root(),
           config.socket(),
           metricsServer.map(m -> m.address().toString()).orElse("disabled"));

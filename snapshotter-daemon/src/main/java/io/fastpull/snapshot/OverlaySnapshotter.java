@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
 /** The overlayfs {@link Snapshotter}: semantics over {@link MetaStore}, layout {@link SnapshotDirs}. */
 final class OverlaySnapshotter implements Snapshotter {
   private static final Logger log = LoggerFactory.getLogger(OverlaySnapshotter.class);
+  /** Longest failure reason put in {@link #NOT_LAZY_LABEL} (containerd limits a label to 4 KiB). */
+  private static final int MAX_REASON = 1024;
 
   private final MetaStore store;
   private final SnapshotDirs dirs;
@@ -65,12 +67,15 @@ final class OverlaySnapshotter implements Snapshotter {
     }
     Created created = create(Kind.ACTIVE, key, parent, clean);
     if (target.isPresent()) {
-      Optional<MountedLayer> layer =
-          remote.tryMount(created.id, key, clean, dirs.fs(created.id));
-      if (layer.isPresent()) {
+      RemoteLayers.Attempt attempt = remote.tryMount(created.id, key, clean, dirs.fs(created.id));
+      if (attempt.layer().isPresent()) {
         Map<String, String> committed = new HashMap<>(clean);
-        committed.putAll(layer.get().labels());
+        committed.putAll(attempt.layer().get().labels());
+        committed.put(LAZY_LABEL, key);
         commitRemote(created.id, key, target.get(), clean(committed));
+      }
+      if (attempt.failure().isPresent()) {
+        labelNotLazy(created.id, attempt.failure().get());
       }
     }
     return overlay.of(Kind.ACTIVE, created.id, created.parents);
@@ -372,12 +377,34 @@ final class OverlaySnapshotter implements Snapshotter {
     throw new SnapshotException(Code.ALREADY_EXISTS, "target snapshot " + target + ": already exists");
   }
 
+  /**
+   * Tells the client why the layer of active snapshot {@code id} is not mounted lazily (it goes
+   * on to unpack it): {@link #NOT_LAZY_LABEL}, cut to a length containerd's label limit allows.
+   */
+  private void labelNotLazy(long id, String reason) throws IOException {
+    String value = reason.length() > MAX_REASON ? reason.substring(0, MAX_REASON) + "..." : reason;
+    try (Transaction tx = begin(Mode.WRITE)) {
+      Optional<SnapshotRecord> r = tx.get(id);
+      if (r.isPresent()) {
+        Map<String, String> labels = new HashMap<>(r.get().labels());
+        labels.put(NOT_LAZY_LABEL, value);
+        tx.setLabels(id, labels, now());
+        tx.commit();
+      }
+    }
+  }
+
   private Info info(SnapshotRecord r) {
     Map<String, String> labels = r.labels();
     Optional<String> error = remote.remountError(r.id());
     if (error.isPresent()) {
       labels = new HashMap<>(labels);
       labels.put(REMOUNT_ERROR_LABEL, error.get());
+    }
+    if (r.remote() && !labels.containsKey(LAZY_LABEL)) {
+      // committed by a daemon before the label existed, or its labels were replaced since
+      labels = new HashMap<>(labels);
+      labels.put(LAZY_LABEL, r.key());
     }
     return new Info(r.key(), r.parentKey(), r.kind(), r.created(), r.updated(), labels);
   }

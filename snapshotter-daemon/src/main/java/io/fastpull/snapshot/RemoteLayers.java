@@ -23,13 +23,22 @@ final class RemoteLayers {
     this.mounter = mounter;
   }
 
-  /** Mounts for a Prepare; a failure is logged and read as declining (containerd then unpacks). */
-  Optional<MountedLayer> tryMount(long id, String key, Map<String, String> labels, Path mp) {
+  /**
+   * What a Prepare's remote mount came to.
+   *
+   * @param layer the mounted layer, if mounted
+   * @param failure why a mount that was attempted failed (the layer is then unpacked the
+   *     ordinary way); empty when mounted or when the mounter declined (not a lazy layer)
+   */
+  record Attempt(Optional<MountedLayer> layer, Optional<String> failure) {}
+
+  /** Mounts for a Prepare; a failure is logged and reported, and read as declining. */
+  Attempt tryMount(long id, String key, Map<String, String> labels, Path mp) {
     try {
       Optional<MountedLayer> layer = mounter.mount(key, labels, mp);
       if (layer.isEmpty()) {
         log.debug("remote layer declined key={} id={}", key, id);
-        return layer;
+        return new Attempt(layer, Optional.empty());
       }
       if (!layer.get().mountpoint().equals(mp)) {
         mounter.unmount(layer.get().mountpoint());
@@ -38,11 +47,17 @@ final class RemoteLayers {
       }
       mounted.put(id, mp);
       log.info("remote layer mounted key={} id={} mountpoint={}", key, id, mp);
-      return layer;
+      return new Attempt(layer, Optional.empty());
     } catch (IOException | RuntimeException e) {
       log.warn("remote layer mount failed, falling back to unpack key={} id={} error={}", key, id, e.toString());
-      return Optional.empty();
+      return new Attempt(Optional.empty(), Optional.of(reason(e)));
     }
+  }
+
+  /** The failure as a person reads it: its message, else its type. */
+  private static String reason(Throwable e) {
+    String m = e.getMessage();
+    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
   }
 
   /** The restart step for one committed remote snapshot; returns whether it is mounted. */

@@ -24,7 +24,8 @@ public interface Snapshotter extends AutoCloseable {
    * label over {@code parent}, whatever its name. If one exists, this throws ALREADY_EXISTS and
    * mounts nothing; else, if the {@link LayerMounter} mounts the layer, the layer is committed
    * (under the target name, or under {@code key} when that name is taken by a snapshot over
-   * another parent) and this throws ALREADY_EXISTS.
+   * another parent), labelled {@link #LAZY_LABEL}, and this throws ALREADY_EXISTS. If mounting
+   * fails, the snapshot stays an ordinary active one, labelled {@link #NOT_LAZY_LABEL} with why.
    *
    * @throws SnapshotException NOT_FOUND (parent), INVALID_ARGUMENT (parent not committed, empty
    *     key), ALREADY_EXISTS (key taken, target present, or remote layer committed for it)
@@ -106,6 +107,21 @@ public interface Snapshotter extends AutoCloseable {
 
   /** Label reported (never stored) on a remote snapshot whose layer could not be remounted. */
   String REMOUNT_ERROR_LABEL = "fastpull.io/remount-error";
+
+  /**
+   * Label on every committed remote (lazy) snapshot: the key of the Prepare its layer was mounted
+   * for. containerd's metadata store passes a client's key on as {@code NAMESPACE/N/KEY}, so a
+   * client tells "mounted for my Prepare" from "already there" by that suffix; a snapshot without
+   * this label holds an unpacked layer.
+   */
+  String LAZY_LABEL = "fastpull.io/lazy";
+
+  /**
+   * Label on an active snapshot whose Prepare picked a remote layer that could not be mounted:
+   * why (e.g. the registry cannot be reached). The snapshot is an ordinary one, which the client
+   * unpacks the layer into; the label tells it that and why.
+   */
+  String NOT_LAZY_LABEL = "fastpull.io/not-lazy";
 
   /**
    * An overlayfs snapshotter rooted at {@code root} (which holds {@code snapshots/}).

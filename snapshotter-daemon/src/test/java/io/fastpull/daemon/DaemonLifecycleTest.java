@@ -59,6 +59,10 @@ class DaemonLifecycleTest {
       assertTrue(body.contains("fastpull_grpc_calls_total{method=\"Prepare\",code=\"ALREADY_EXISTS\"} 1"), body);
       assertTrue(body.contains("fastpull_grpc_call_seconds_count{method=\"Prepare\"} 2"), body);
       assertTrue(body.contains("fastpull_mounted_layers 0"), body);
+      // the build serving, as `fastpull version` prints it
+      assertTrue(body.contains("fastpull_build_info{version=\"" + BuildInfo.current().version()
+          + "\",commit=\"" + BuildInfo.current().commit() + "\"} 1"), body);
+      assertFalse(BuildInfo.current().version().equals("unknown"), BuildInfo.current()::toString);
     }
   }
 

@@ -144,6 +144,8 @@ class LazyPullTest {
         .readTimeout(Duration.ofSeconds(20))
         .cacheSizeBytes(256L << 20)
         .metricsAddress(Optional.of(new InetSocketAddress("127.0.0.1", 0)))
+        // the test measures on-demand fetches; a background fill would race with them
+        .backgroundFetch(false)
         .build();
     daemon = SnapshotterDaemon.builder(config).start();
     containerd = Containerd.start(dir.resolve("c"), config.socket(), proxy.host());

@@ -81,6 +81,8 @@ class RemoteLayerFlowTest {
     assertEquals(parent, found.get(0).getParent());
     assertEquals(chain, found.get(0).getLabelsMap().get(REF));
     assertEquals("true", found.get(0).getLabelsMap().get("containerd.io/snapshot/remote"));
+    // the key of the Prepare it was mounted for: the client that sent it knows its layer is new
+    assertEquals(key, found.get(0).getLabelsMap().get(Snapshotter.LAZY_LABEL));
     return found.get(0).getName();
   }
 
@@ -180,9 +182,14 @@ class RemoteLayerFlowTest {
     // the mounter fails: ordinary mounts
     List<Mount> m = calls.prepare("default/1/extract-1", "", labels("sha256:c1", "sha256:l1"));
     assertEquals("bind", m.get(0).getType());
-    // the mounter declines (no such layer): ordinary mounts
+    // ... and the snapshot says why, for the client that goes on to unpack the layer
+    String why = calls.stat("default/1/extract-1").getLabelsMap().get(Snapshotter.NOT_LAZY_LABEL);
+    assertTrue(why != null && why.contains("failing on purpose"), String.valueOf(why));
+    // the mounter declines (no such layer): ordinary mounts, no reason (it is no lazy layer)
     m = calls.prepare("default/2/extract-2", "", labels("sha256:c9", "sha256:unknown"));
     assertEquals("bind", m.get(0).getType());
+    assertFalse(calls.stat("default/2/extract-2").getLabelsMap()
+        .containsKey(Snapshotter.NOT_LAZY_LABEL));
     // no layer digest: the policy does not try
     m = calls.prepare("default/3/extract-3", "", labels("sha256:c1", null));
     assertEquals("bind", m.get(0).getType());
