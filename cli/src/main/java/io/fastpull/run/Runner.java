@@ -1,11 +1,13 @@
 package io.fastpull.run;
 
 import io.fastpull.control.DaemonControl;
+import io.fastpull.progress.Progress;
 import io.fastpull.pull.LayerResult;
-import io.fastpull.pull.Progress;
 import io.fastpull.pull.PullException;
 import io.fastpull.pull.Puller;
+import io.fastpull.registry.Descriptor;
 import io.fastpull.registry.ImageReference;
+import io.fastpull.registry.Descriptor;
 import io.fastpull.registry.RegistryClient;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -354,7 +356,7 @@ public final class Runner {
   }
 
   /** Pull progress as stamped lines. */
-  private final class StampedProgress implements Progress {
+  private final class StampedProgress implements Progress<LayerResult> {
     private final Timeline timeline;
 
     StampedProgress(Timeline timeline) {
@@ -362,7 +364,7 @@ public final class Runner {
     }
 
     @Override
-    public void layerDone(LayerResult r) {
+    public void layerDone(Descriptor layer, LayerResult r) {
       print(timeline, String.format(Locale.ROOT, "fastpull: layer %d %s %s (%d bytes fetched)",
           r.index(), r.layer().digest().hex().substring(0, 12),
           r.outcome().name().toLowerCase(Locale.ROOT), r.bytesDownloaded()));

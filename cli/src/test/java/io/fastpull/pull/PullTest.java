@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fastpull.progress.Progress;
 import io.fastpull.pull.LayerResult.Outcome;
+import io.fastpull.registry.Descriptor;
 import io.fastpull.registry.RegistryClient;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -43,9 +45,9 @@ class PullTest {
   }
 
   private static Puller puller(String namespace, List<LayerResult> seen) throws PullException {
-    Progress p = new Progress() {
+    Progress<LayerResult> p = new Progress<>() {
       @Override
-      public void layerDone(LayerResult r) {
+      public void layerDone(Descriptor layer, LayerResult r) {
         seen.add(r);
       }
     };
