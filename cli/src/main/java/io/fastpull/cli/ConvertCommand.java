@@ -5,6 +5,7 @@ import io.fastpull.convert.LayerStats;
 import io.fastpull.progress.LineProgress;
 import io.fastpull.progress.Progress;
 import io.fastpull.progress.TerminalProgress;
+import io.fastpull.progress.Units;
 import io.fastpull.registry.Platform;
 import io.fastpull.registry.RegistryClient;
 import java.io.IOException;
@@ -85,6 +86,16 @@ final class ConvertCommand implements Callable<Integer> {
         ? new TerminalProgress<>(out, ConvertCommand::summary, Clock.systemUTC()) : null;
     Progress<LayerStats> progress = terminal != null ? terminal
         : new LineProgress<>(out, ConvertCommand::summary);
+    // SIGTERM or Ctrl-C: the JVM runs its hooks (WorkDir removes the blobs), this one says so.
+    Thread interrupted = new Thread(() -> {
+      if (terminal != null) {
+        terminal.close();
+      }
+      spec.commandLine().getErr().println("fastpull: convert stopped before it finished: "
+          + "nothing was tagged, its work files are removed");
+      spec.commandLine().getErr().flush();
+    }, "convert-interrupted");
+    Runtime.getRuntime().addShutdownHook(interrupted);
     try (RegistryClient client = registry.client()) {
       Converter.Result r = new Converter(client, o, progress, Clock.systemUTC())
           .convert(source, target);
@@ -98,6 +109,11 @@ final class ConvertCommand implements Callable<Integer> {
       if (terminal != null) {
         terminal.close();
       }
+      try {
+        Runtime.getRuntime().removeShutdownHook(interrupted);
+      } catch (IllegalStateException shuttingDown) {
+        // The hook runs: the JVM is stopping under us.
+      }
     }
     return 0;
   }
@@ -110,7 +126,7 @@ final class ConvertCommand implements Callable<Integer> {
   static Progress.Summary summary(LayerStats s) {
     return new Progress.Summary(s.sourceSize(), s.convertTime().plus(s.pushTime()),
         String.format(Locale.ROOT, "-> %s %s, %d chunks (%d deduplicated), convert %.2f s, %s",
-            s.blob(), mib(s.blobSize()), s.chunks(), s.dedupedChunks(),
+            s.blob(), Units.bytes(s.blobSize()), s.chunks(), s.dedupedChunks(),
             s.convertTime().toMillis() / 1000.0, s.uploaded()
                 ? String.format(Locale.ROOT, "push %.2f s", s.pushTime().toMillis() / 1000.0)
                 : "already in the target"));

@@ -53,8 +53,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Order and failure.</b> Everything is read and checked before anything is pushed, and the
  * target is asked whether it takes a push (an upload started and cancelled) before any layer is
- * converted; blobs and manifests go up by digest; the tag is the last request. A failure leaves at most
- * unreferenced blobs and untagged manifests, never a tag on a partial image.
+ * converted; blobs and manifests go up by digest; the tag is the last request. A failure leaves
+ * at most unreferenced blobs and untagged manifests, never a tag on a partial image. Lazy blobs
+ * wait for their upload in a {@link WorkDir} of this run, removed however the run ends.
  *
  * <p><b>Determinism.</b> Equal source and options give byte-equal blobs, manifests and indexes.
  *

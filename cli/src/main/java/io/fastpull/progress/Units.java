@@ -4,13 +4,13 @@ import java.time.Duration;
 import java.util.Locale;
 
 /** Sizes, rates and times as people read them: binary units, one decimal, short durations. */
-final class Units {
+public final class Units {
   private static final String[] BYTE_UNITS = {"B", "KiB", "MiB", "GiB", "TiB"};
 
   private Units() {}
 
   /** {@code 512 B}, {@code 1.5 KiB}, {@code 45.2 MiB}, {@code 10.0 GiB}. */
-  static String bytes(long n) {
+  public static String bytes(long n) {
     if (n < 1024) {
       return n + " B";
     }

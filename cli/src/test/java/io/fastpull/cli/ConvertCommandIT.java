@@ -90,6 +90,14 @@ class ConvertCommandIT {
             .toList(),
         layerLines.stream().map(l -> l.substring(6, 18)).sorted().toList());
     assertEquals(List.of(), list(work), "the run's work dir is gone");
+
+    // Again into the same repository: the lazy blobs are there, asked for by HEAD, not pushed.
+    long puts = registry.countRequests("PUT", "/v2/piped/blobs/");
+    LauncherRun.Result again = fastpull("convert", "--plain-http", registry.host(), ref("src:v1"),
+        ref("piped:v2")).run().expectExit(0);
+    assertEquals(2, again.stdout().lines().filter(l -> l.startsWith("layer ")
+        && l.endsWith("already in the target")).count(), again.stdout());
+    assertEquals(puts, registry.countRequests("PUT", "/v2/piped/blobs/"));
   }
 
   @Test
@@ -211,6 +219,8 @@ class ConvertCommandIT {
       assertEquals(0, registry.countRequests("PUT", "/v2/sigterm/manifests/"),
           "no manifest, no tag");
       assertEquals(List.of(), list(work), "no work dir left");
+      assertTrue(read(err).contains("convert stopped before it finished: nothing was tagged"),
+          read(err));
     }
   }
 
