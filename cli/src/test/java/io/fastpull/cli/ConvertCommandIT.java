@@ -50,6 +50,7 @@ class ConvertCommandIT {
   private LocalRegistry registry;
   private RegistryClient client;
   private List<Descriptor> smallLayers;
+  private boolean bigPushed;
 
   @BeforeAll
   void start() throws Exception {
@@ -126,6 +127,13 @@ class ConvertCommandIT {
       assertTrue(r.stderr().contains("cannot push to target " + locked.host() + "/dst:v1"),
           r.stderr());
       assertEquals(0, locked.countRequests("PUT", "/"), locked.accessLog().toString());
+      // A plain-HTTP registry not named plain HTTP: the TLS handshake fails, at once too.
+      LauncherRun.Result tls = fastpull("convert", "--plain-http", registry.host(),
+          "--work-dir", work.toString(), ref("src:v1"), locked.host() + "/dst:v1")
+          .run().expectExit(1);
+      System.out.println("NOT-TLS " + tls.stderr());
+      assertTrue(tls.stderr().contains("cannot push to target " + locked.host() + "/dst:v1"),
+          tls.stderr());
     }
     try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
       String closed = "127.0.0.1:" + s.getLocalPort();
@@ -182,10 +190,50 @@ class ConvertCommandIT {
   }
 
   @Test
+  void aTerminalGetsAStatusLineWithBytesRateAndEta() throws Exception {
+    pushBig();
+    // script(1) gives the launcher a terminal for stdin and stdout; its output is the session's.
+    Path work = Files.createDirectories(tmp.resolve("work-tty"));
+    String command = String.join(" ", LauncherRun.launcher().toString(), "convert",
+        "--plain-http", registry.host(), "--work-dir", work.toString(), ref("big:v1"),
+        ref("tty:v1"));
+    Process p = new ProcessBuilder("script", "-qefc", command, "/dev/null")
+        .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+    ByteArrayOutputStream session = new ByteArrayOutputStream();
+    Thread drain = new Thread(() -> {
+      try {
+        p.getInputStream().transferTo(session);
+      } catch (IOException e) {
+        // the session ended
+      }
+    });
+    drain.start();
+    try {
+      assertTrue(p.waitFor(5, TimeUnit.MINUTES), "convert on a terminal did not end");
+    } finally {
+      p.destroyForcibly();
+    }
+    drain.join(10_000);
+    String text = session.toString(StandardCharsets.UTF_8);
+    assertEquals(0, p.exitValue(), text);
+    assertTrue(Pattern.compile("\\r\u001b\\[K0/1 layer, 1 running: [0-9.]+ (KiB|MiB) of 48\\.0 "
+        + "MiB, [0-9.]+ (KiB|MiB|GiB)/s, ETA [0-9]+s").matcher(text).find(), text);
+    assertTrue(text.contains("tagged " + ref("tty:v1")), text);
+    assertEquals(List.of(), list(work));
+  }
+
+  private synchronized void pushBig() throws IOException {
+    if (!bigPushed) {
+      // One incompressible layer: its lazy blob is as big.
+      push("big:v1", List.of(Layers.tar(w -> Layers.file(w, "./model.bin",
+          Layers.bytes(48 << 20, 11, false)))));
+      bigPushed = true;
+    }
+  }
+
+  @Test
   void sigtermDuringThePushTagsNothingAndRemovesTheWorkDir() throws Exception {
-    // One incompressible layer: its lazy blob is as big, and goes up at 4 MiB/s.
-    push("big:v1", List.of(Layers.tar(w -> Layers.file(w, "./model.bin",
-        Layers.bytes(48 << 20, 11, false)))));
+    pushBig(); // its lazy blob goes up at 4 MiB/s through the proxy
     Path work = Files.createDirectories(tmp.resolve("work-sigterm"));
     try (ThrottleProxy slow = ThrottleProxy.start(registry.host(), 4 << 20)) {
       String target = slow.host() + "/sigterm:v1";

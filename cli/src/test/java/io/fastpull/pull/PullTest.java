@@ -154,13 +154,14 @@ class PullTest {
     Node.CtrResult r = Node.fastpull("pull", "--address", node.address.toString(), "-n", "cli",
         "--plain-http", node.proxy.host(), image.ref());
     assertEquals(0, r.exit(), r.output());
-    assertEquals(3, r.output().lines().filter(l -> l.matches("layer \\d \\w{12} lazy .*")).count(),
+    assertEquals(3, r.output().lines()
+        .filter(l -> l.matches("layer \\w{12} .*: mounted lazily \\(layer \\d\\)")).count(),
         r.output());
     assertTrue(r.output().contains("pulled " + image.ref()), r.output());
     System.out.println("sample fastpull pull output:\n" + r.output());
     Node.CtrResult again = Node.fastpull("pull", "--address", node.address.toString(), "-n",
         "cli", "--plain-http", node.proxy.host(), image.ref());
-    assertEquals(3, again.output().lines().filter(l -> l.contains(" exists ")).count(),
+    assertEquals(3, again.output().lines().filter(l -> l.contains(": already present ")).count(),
         again.output());
 
     Node.CtrResult missing = Node.fastpull("pull", "--address", node.address.toString(),
