@@ -2,23 +2,21 @@ package io.fastpull.cli;
 
 import io.fastpull.convert.Converter;
 import io.fastpull.convert.LayerStats;
-import io.fastpull.convert.Progress;
-import io.fastpull.registry.Descriptor;
+import io.fastpull.progress.LineProgress;
+import io.fastpull.progress.Progress;
+import io.fastpull.progress.TerminalProgress;
+import io.fastpull.progress.Units;
 import io.fastpull.registry.Platform;
 import io.fastpull.registry.RegistryClient;
-import io.fastpull.registry.auth.DockerConfigStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -29,7 +27,8 @@ import picocli.CommandLine.Spec;
     description = {"Convert an image into a fastpull lazy image and push it to a registry.",
         "SOURCE is a registry reference (optionally docker://REF), oci:DIR[:TAG] (an OCI "
             + "layout) or docker-archive:FILE (docker save); TARGET is a registry reference "
-            + "with a tag, written last."})
+            + "(without a tag: :latest, with a notice), written last, after the target was "
+            + "checked to take a push and every layer was converted."})
 final class ConvertCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -55,16 +54,12 @@ final class ConvertCommand implements Callable<Integer> {
       + "manifests and, after them, the lazy ones (one tag for nodes with and without fastpull)")
   boolean mergeIndex;
 
-  @Option(names = "--plain-http", split = ",", paramLabel = "HOST[:PORT]",
-      description = "registries reached over plain HTTP")
-  List<String> plainHttp = new ArrayList<>();
-
-  @Option(names = "--hosts-dir", paramLabel = "DIR",
-      description = "containerd-style hosts directory (mirrors, CAs, skip_verify)")
-  Path hostsDir;
+  @Mixin RegistryOptions registry = new RegistryOptions();
 
   @Option(names = "--work-dir", paramLabel = "DIR",
-      description = "where lazy blobs are written before upload (default: the temp dir)")
+      description = "where each run makes its own directory (fastpull-convert-PID-START) for "
+          + "lazy blobs waiting for upload, removed when it ends, even by SIGTERM or SIGINT, and "
+          + "at the next run after a kill -9 (default: the temp dir, java.io.tmpdir)")
   Path workDir;
 
   @Option(names = "--jobs", description = "layers converted at once (default: cores, max 4)")
@@ -76,7 +71,7 @@ final class ConvertCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     Converter.Options d = Converter.Options.defaults(workDir != null ? workDir
-        : Path.of(System.getProperty("java.io.tmpdir"), "fastpull-convert"));
+        : Path.of(System.getProperty("java.io.tmpdir")));
     Converter.Options o;
     try {
       o = new Converter.Options(chunkSize, level,
@@ -86,17 +81,39 @@ final class ConvertCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
     PrintWriter out = spec.commandLine().getOut();
-    Progress progress = System.console() != null ? new TerminalProgress(out) : new LineProgress(out);
-    try (RegistryClient client = RegistryClient.builder()
-        .credentials(DockerConfigStore.fromEnvironment())
-        .hostsDir(hostsDir)
-        .plainHttp(plainHttp.toArray(String[]::new))
-        .build()) {
+    // System.console() is null unless stdin and stdout are both a terminal.
+    TerminalProgress<LayerStats> terminal = System.console() != null
+        ? new TerminalProgress<>(out, ConvertCommand::summary, Clock.systemUTC()) : null;
+    Progress<LayerStats> progress = terminal != null ? terminal
+        : new LineProgress<>(out, ConvertCommand::summary);
+    // SIGTERM or Ctrl-C: the JVM runs its hooks (WorkDir removes the blobs), this one says so.
+    Thread interrupted = new Thread(() -> {
+      if (terminal != null) {
+        terminal.close();
+      }
+      spec.commandLine().getErr().println("fastpull: convert stopped before it finished: "
+          + "nothing was tagged, its work files are removed");
+      spec.commandLine().getErr().flush();
+    }, "convert-interrupted");
+    Runtime.getRuntime().addShutdownHook(interrupted);
+    try (RegistryClient client = registry.client()) {
       Converter.Result r = new Converter(client, o, progress, Clock.systemUTC())
           .convert(source, target);
+      if (terminal != null) {
+        terminal.close();
+      }
       out.printf(Locale.ROOT, "%s %s %s (%d manifest(s), %.1f s)%n", r.target(), r.digest(),
           r.mediaType(), r.images().size(), r.elapsed().toMillis() / 1000.0);
       out.flush();
+    } finally {
+      if (terminal != null) {
+        terminal.close();
+      }
+      try {
+        Runtime.getRuntime().removeShutdownHook(interrupted);
+      } catch (IllegalStateException shuttingDown) {
+        // The hook runs: the JVM is stopping under us.
+      }
     }
     return 0;
   }
@@ -105,86 +122,13 @@ final class ConvertCommand implements Callable<Integer> {
     return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
   }
 
-  static String done(Descriptor layer, LayerStats s) {
-    return String.format(Locale.ROOT, "layer %s: %s -> %s %s, %d chunks (%d deduplicated), "
-            + "convert %d ms, push %d ms%s", layer.digest(), mib(s.sourceSize()), s.blob(),
-        mib(s.blobSize()), s.chunks(), s.dedupedChunks(), s.convertTime().toMillis(),
-        s.pushTime().toMillis(), s.uploaded() ? "" : " (already there)");
-  }
-
-  /** One log line per event, for pipes and CI logs. */
-  static final class LineProgress implements Progress {
-    private final PrintWriter out;
-
-    LineProgress(PrintWriter out) {
-      this.out = out;
-    }
-
-    @Override
-    public synchronized void layerStarted(Descriptor layer) {
-      out.println("layer " + layer.digest() + ": converting " + mib(layer.size()));
-      out.flush();
-    }
-
-    @Override
-    public synchronized void layerDone(Descriptor layer, LayerStats s) {
-      out.println(done(layer, s));
-      out.flush();
-    }
-
-    @Override
-    public synchronized void step(String message) {
-      out.println(message);
-      out.flush();
-    }
-  }
-
-  /** Byte progress of every running layer on one redrawn line; finished work as log lines. */
-  static final class TerminalProgress implements Progress {
-    private final PrintWriter out;
-    private final Map<Descriptor, Long> running = new ConcurrentHashMap<>();
-    private long lastDraw;
-
-    TerminalProgress(PrintWriter out) {
-      this.out = out;
-    }
-
-    @Override
-    public void layerStarted(Descriptor layer) {
-      running.put(layer, 0L);
-      draw(true);
-    }
-
-    @Override
-    public void layerBytes(Descriptor layer, long read) {
-      running.put(layer, read);
-      draw(false);
-    }
-
-    @Override
-    public synchronized void layerDone(Descriptor layer, LayerStats s) {
-      running.remove(layer);
-      out.print("\r\033[K" + done(layer, s) + "\n");
-      draw(true);
-    }
-
-    @Override
-    public synchronized void step(String message) {
-      out.print("\r\033[K" + message + "\n");
-      out.flush();
-    }
-
-    private synchronized void draw(boolean force) {
-      long now = System.nanoTime();
-      if (!force && now - lastDraw < 100_000_000L) {
-        return;
-      }
-      lastDraw = now;
-      StringBuilder b = new StringBuilder("\r\033[K");
-      running.forEach((l, read) -> b.append(String.format(Locale.ROOT, "%s %3d%%  ",
-          l.digest().hex().substring(0, 12), l.size() == 0 ? 100 : read * 100 / l.size())));
-      out.print(b);
-      out.flush();
-    }
+  /** A converted layer as progress shows it: what was read, and the lazy blob it became. */
+  static Progress.Summary summary(LayerStats s) {
+    return new Progress.Summary(s.sourceSize(), s.convertTime().plus(s.pushTime()),
+        String.format(Locale.ROOT, "-> %s %s, %d chunks (%d deduplicated), convert %.2f s, %s",
+            s.blob(), Units.bytes(s.blobSize()), s.chunks(), s.dedupedChunks(),
+            s.convertTime().toMillis() / 1000.0, s.uploaded()
+                ? String.format(Locale.ROOT, "push %.2f s", s.pushTime().toMillis() / 1000.0)
+                : "already in the target"));
   }
 }

@@ -6,12 +6,13 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code fastpull daemon}: the containerd snapshotter, in the foreground. */
 @Command(name = "daemon", mixinStandardHelpOptions = true,
@@ -33,9 +34,9 @@ final class DaemonCommand implements Callable<Integer> {
   @Option(names = "--log-level", paramLabel = "LEVEL", description = "trace|debug|info|warn|error")
   String logLevel;
 
-  @Option(names = "--plain-http", split = ",", paramLabel = "HOST[:PORT]",
-      description = "registries reached over plain HTTP")
-  List<String> plainHttp = new ArrayList<>();
+  @Spec CommandSpec spec;
+
+  @Mixin RegistryOptions registry = new RegistryOptions();
 
   @Option(names = "--metrics-address", paramLabel = "HOST:PORT|disabled",
       description = "Prometheus metrics address")
@@ -65,8 +66,14 @@ final class DaemonCommand implements Callable<Integer> {
     if (logLevel != null) {
       b.logLevel(io.fastpull.daemon.LogLevel.valueOf(logLevel.toUpperCase(java.util.Locale.ROOT)));
     }
-    if (!plainHttp.isEmpty()) {
-      b.plainHttp(plainHttp);
+    if (!registry.plainHttp.isEmpty()) {
+      b.plainHttp(registry.plainHttp);
+    }
+    if (spec != null && RegistryOptions.given(spec, RegistryOptions.HOSTS_DIR)) {
+      b.hostsDir(Optional.of(registry.hostsDir));
+    }
+    if (registry.dockerConfig != null) {
+      b.dockerConfig(Optional.of(registry.dockerConfig));
     }
     if (metrics != null) {
       if (metrics.equals("disabled")) {

@@ -1,18 +1,16 @@
 package io.fastpull.cli;
 
+import io.fastpull.progress.LineProgress;
+import io.fastpull.progress.Progress;
+import io.fastpull.progress.TerminalProgress;
 import io.fastpull.pull.LayerResult;
-import io.fastpull.pull.Progress;
 import io.fastpull.pull.Puller;
-import io.fastpull.registry.Descriptor;
 import io.fastpull.registry.Platform;
 import io.fastpull.registry.RegistryClient;
-import io.fastpull.registry.auth.DockerConfigStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -38,12 +36,23 @@ final class PullCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
-    Progress progress = System.console() != null ? new TerminalProgress(out) : new LineProgress(out);
+    // System.console() is null unless stdin and stdout are both a terminal.
+    TerminalProgress<LayerResult> terminal = System.console() != null
+        ? new TerminalProgress<>(out, PullCommand::layerSummary, Clock.systemUTC()) : null;
+    Progress<LayerResult> progress = terminal != null ? terminal
+        : new LineProgress<>(out, PullCommand::layerSummary);
     try (RegistryClient client = target.registryClient();
         Puller puller = Puller.open(client, target.options(spec), progress, Clock.systemUTC())) {
       Puller.Result r = puller.pull(image);
+      if (terminal != null) {
+        terminal.close();
+      }
       out.println(summary(r));
       out.flush();
+    } finally {
+      if (terminal != null) {
+        terminal.close();
+      }
     }
     return 0;
   }
@@ -58,20 +67,19 @@ final class PullCommand implements Callable<Integer> {
         r.elapsed().toMillis() / 1000.0);
   }
 
-  static String line(LayerResult l) {
+  /** A pulled layer as progress shows it: the bytes downloaded for it and what was done. */
+  static Progress.Summary layerSummary(LayerResult l) {
     String what = switch (l.outcome()) {
-      case LAZY -> "lazy       ";
-      case DOWNLOADED -> "downloaded ";
-      case EXISTS -> "exists     ";
-      case EXISTS_LAZY -> "exists lazy";
+      case LAZY -> "mounted lazily (layer " + l.index() + ")";
+      case DOWNLOADED -> "downloaded and unpacked (layer " + l.index() + ")";
+      case EXISTS -> "already present (layer " + l.index() + ")";
+      case EXISTS_LAZY -> "already present, mounted lazily (layer " + l.index() + ")";
     };
-    return String.format(Locale.ROOT, "layer %d %s %s %s (%s fetched) %d ms", l.index(),
-        l.layer().digest().hex().substring(0, 12), what, ConvertCommand.mib(l.layer().size()),
-        ConvertCommand.mib(l.bytesDownloaded()), l.elapsed().toMillis());
+    return new Progress.Summary(l.bytesDownloaded(), l.elapsed(), what);
   }
 
-  /** containerd and registry options shared by {@code pull} and {@code run}. */
-  static final class Target {
+  /** containerd and registry options shared by {@code pull}, {@code run} and {@code record}. */
+  static final class Target extends RegistryOptions {
     @Option(names = "--address", paramLabel = "SOCKET",
         description = "containerd's socket (default ${DEFAULT-VALUE})",
         defaultValue = "/run/containerd/containerd.sock")
@@ -89,20 +97,8 @@ final class PullCommand implements Callable<Integer> {
         description = "platform to pick from an index (default: this machine's)")
     String platform;
 
-    @Option(names = "--plain-http", split = ",", paramLabel = "HOST[:PORT]",
-        description = "registries reached over plain HTTP")
-    List<String> plainHttp = new ArrayList<>();
-
-    @Option(names = "--hosts-dir", paramLabel = "DIR",
-        description = "containerd-style hosts directory (mirrors, CAs, skip_verify)")
-    Path hostsDir;
-
     RegistryClient registryClient() {
-      return RegistryClient.builder()
-          .credentials(DockerConfigStore.fromEnvironment())
-          .hostsDir(hostsDir)
-          .plainHttp(plainHttp.toArray(String[]::new))
-          .build();
+      return client();
     }
 
     Puller.Options options(CommandSpec spec) {
@@ -113,76 +109,6 @@ final class PullCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
-    }
-  }
-
-  /** One line per event, for pipes and CI logs. */
-  static final class LineProgress implements Progress {
-    private final PrintWriter out;
-
-    LineProgress(PrintWriter out) {
-      this.out = out;
-    }
-
-    @Override
-    public void resolved(String name, Descriptor manifest, int layers, long bytes) {
-      out.println("resolved " + name + " " + manifest.digest() + ": " + layers + " layers, "
-          + ConvertCommand.mib(bytes));
-      out.flush();
-    }
-
-    @Override
-    public void layerDone(LayerResult r) {
-      out.println(line(r));
-      out.flush();
-    }
-
-    @Override
-    public void step(String message) {
-      out.println(message);
-      out.flush();
-    }
-  }
-
-  /** Like {@link LineProgress}, plus a redrawn line with the running download. */
-  static final class TerminalProgress implements Progress {
-    private final LineProgress lines;
-    private final PrintWriter out;
-    private long lastDraw;
-
-    TerminalProgress(PrintWriter out) {
-      this.out = out;
-      this.lines = new LineProgress(out);
-    }
-
-    @Override
-    public void resolved(String name, Descriptor manifest, int layers, long bytes) {
-      lines.resolved(name, manifest, layers, bytes);
-    }
-
-    @Override
-    public void layerBytes(Descriptor layer, long read, long total) {
-      long now = System.nanoTime();
-      if (now - lastDraw < 100_000_000L) {
-        return;
-      }
-      lastDraw = now;
-      out.print(String.format(Locale.ROOT, "\r\033[K%s downloading %s / %s",
-          layer.digest().hex().substring(0, 12), ConvertCommand.mib(read),
-          ConvertCommand.mib(total)));
-      out.flush();
-    }
-
-    @Override
-    public void layerDone(LayerResult r) {
-      out.print("\r\033[K");
-      lines.layerDone(r);
-    }
-
-    @Override
-    public void step(String message) {
-      out.print("\r\033[K");
-      lines.step(message);
     }
   }
 }

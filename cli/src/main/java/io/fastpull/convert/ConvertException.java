@@ -26,7 +26,12 @@ public final class ConvertException extends IOException {
     /** {@code --platform} matched no manifest of the index. */
     NO_MATCHING_PLATFORM,
     /** The source or target argument cannot be parsed. */
-    BAD_REFERENCE
+    BAD_REFERENCE,
+    /**
+     * The target repository does not take a push (credentials, permissions, host, TLS or plain
+     * HTTP); checked before any layer is converted.
+     */
+    TARGET_NOT_WRITABLE
   }
 
   private final Kind kind;

@@ -2,6 +2,7 @@ package io.fastpull.convert;
 
 import io.fastpull.format.LayerWriter;
 import io.fastpull.format.LazyLayer;
+import io.fastpull.progress.Progress;
 import io.fastpull.registry.Descriptor;
 import io.fastpull.registry.Digest;
 import io.fastpull.registry.ImageReference;
@@ -10,10 +11,10 @@ import io.fastpull.registry.Manifest;
 import io.fastpull.registry.MediaTypes;
 import io.fastpull.registry.Platform;
 import io.fastpull.registry.RegistryClient;
+import io.fastpull.registry.RegistryException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,7 +35,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,9 +51,11 @@ import org.slf4j.LoggerFactory;
  * the original entries first (their content copied too) and the lazy ones after them, each with
  * the platform of its original and the version annotation.
  *
- * <p><b>Order and failure.</b> Everything is read and checked before anything is pushed; blobs
- * and manifests go up by digest; the tag is the last request. A failure leaves at most
- * unreferenced blobs and untagged manifests, never a tag on a partial image.
+ * <p><b>Order and failure.</b> Everything is read and checked before anything is pushed, and the
+ * target is asked whether it takes a push (an upload started and cancelled) before any layer is
+ * converted; blobs and manifests go up by digest; the tag is the last request. A failure leaves
+ * at most unreferenced blobs and untagged manifests, never a tag on a partial image. Lazy blobs
+ * wait for their upload in a {@link WorkDir} of this run, removed however the run ends.
  *
  * <p><b>Determinism.</b> Equal source and options give byte-equal blobs, manifests and indexes.
  *
@@ -74,7 +76,8 @@ public final class Converter {
    * @param level zstd level, 1..22
    * @param platform the one platform to convert; empty converts all
    * @param mergeIndex publish one index with the original and the lazy manifests
-   * @param workDir where lazy blobs are written before upload (created if missing)
+   * @param workDir where each conversion makes its own work directory for lazy blobs waiting for
+   *     their upload (created if missing; see {@link WorkDir})
    * @param jobs layers converted at once, at least 1
    * @param threads compression threads shared by the jobs, at least 1
    */
@@ -131,10 +134,11 @@ public final class Converter {
 
   private final RegistryClient client;
   private final Options options;
-  private final Progress progress;
+  private final Progress<LayerStats> progress;
   private final Clock clock;
 
-  public Converter(RegistryClient client, Options options, Progress progress, Clock clock) {
+  public Converter(RegistryClient client, Options options, Progress<LayerStats> progress,
+      Clock clock) {
     this.client = Objects.requireNonNull(client, "client");
     this.options = Objects.requireNonNull(options, "options");
     this.progress = Objects.requireNonNull(progress, "progress");
@@ -143,7 +147,8 @@ public final class Converter {
 
   /**
    * Converts {@code source} ({@code REF}, {@code docker://REF}, {@code oci:DIR[:TAG]} or {@code
-   * docker-archive:FILE}) and tags the result as {@code target} (a registry reference with a tag).
+   * docker-archive:FILE}) and tags the result as {@code target} (a registry reference; without a
+   * tag it is {@code :latest}, and a {@link Progress#step} says so).
    *
    * @throws ConvertException when the image cannot be converted (see its kind)
    * @throws IOException when reading, writing or the registry fails
@@ -154,6 +159,10 @@ public final class Converter {
       throw new ConvertException(ConvertException.Kind.BAD_REFERENCE, "target " + target
           + " names a digest; give a tag (the digest of the result is computed)");
     }
+    if (!target.strip().endsWith(":" + to.tag())) {
+      // As docker and containerd do; said, since a push to :latest may replace a real image.
+      progress.step("note: target " + target.strip() + " has no tag; tagging " + to);
+    }
     try (ImageSource src = ImageSource.open(source, client)) {
       return convert(src, to);
     }
@@ -162,6 +171,7 @@ public final class Converter {
   private Result convert(ImageSource src, ImageReference to) throws IOException {
     Instant start = clock.instant();
     Planner.Plan plan = Planner.plan(src, options.platform());
+    checkPush(to);
     LOG.info("converting source={} target={} manifests={}", src.describe(), to,
         plan.images().size());
     Map<Digest, LayerStats> stats = convertLayers(src, to, plan);
@@ -229,6 +239,19 @@ public final class Converter {
     return new Result(to, digest, topType, results, Duration.between(start, clock.instant()));
   }
 
+  /**
+   * Fails now, before any layer is converted, if the target will not take the push (credentials,
+   * permissions, host, TLS or plain HTTP), rather than after minutes of converting.
+   */
+  private void checkPush(ImageReference to) throws IOException {
+    try {
+      client.checkPush(to);
+    } catch (RegistryException e) {
+      throw new ConvertException(ConvertException.Kind.TARGET_NOT_WRITABLE, "cannot push to "
+          + "target " + to + " (checked before converting): " + e.getMessage(), e);
+    }
+  }
+
   /** The original manifests, copied to the target, as index entries. */
   private List<Descriptor> originals(ImageSource src, Planner.Plan plan, Publisher pub)
       throws IOException {
@@ -259,33 +282,37 @@ public final class Converter {
             + src.describe());
       }
     }
-    Files.createDirectories(options.workDir());
-    Path work = Files.createTempDirectory(options.workDir(), "convert-");
     int jobs = Math.min(Math.min(options.jobs(), layers.size()), jobsForMemory());
-    ExecutorService compress = Executors.newFixedThreadPool(options.threads(),
-        daemon("convert-zstd"));
-    ExecutorService pool = Executors.newFixedThreadPool(Math.max(jobs, 1), daemon("convert-layer"));
-    try {
-      LayerWriter writer = new LayerWriter(LayerWriter.Options.withChunkSize(options.chunkSize())
-          .withLevel(options.level()).withThreads(options.threads()), compress);
-      LayerJob job = new LayerJob(src, client, to, work, writer, progress, clock);
-      // Completion order, so the first failure stops the rest at once.
-      CompletionService<LayerStats> done = new ExecutorCompletionService<>(pool);
-      for (Descriptor l : layers.values()) {
-        done.submit(() -> job.run(l, where.get(l.digest())));
+    progress.planned("converting " + src.describe() + " -> " + to, layers.size(),
+        layers.values().stream().mapToLong(Descriptor::size).sum());
+    // The work dir outlives the pools: it is removed only once no job writes into it.
+    try (WorkDir work = WorkDir.open(options.workDir())) {
+      ExecutorService compress = Executors.newFixedThreadPool(options.threads(),
+          daemon("convert-zstd"));
+      ExecutorService pool = Executors.newFixedThreadPool(Math.max(jobs, 1),
+          daemon("convert-layer"));
+      try {
+        LayerWriter writer = new LayerWriter(LayerWriter.Options.withChunkSize(
+            options.chunkSize()).withLevel(options.level()).withThreads(options.threads()),
+            compress);
+        LayerJob job = new LayerJob(src, client, to, work.path(), writer, progress, clock);
+        // Completion order, so the first failure stops the rest at once.
+        CompletionService<LayerStats> done = new ExecutorCompletionService<>(pool);
+        for (Descriptor l : layers.values()) {
+          done.submit(() -> job.run(l, where.get(l.digest())));
+        }
+        Map<Digest, LayerStats> out = new LinkedHashMap<>();
+        for (int i = 0; i < layers.size(); i++) {
+          LayerStats s = await(take(done));
+          out.put(s.source(), s);
+        }
+        return out;
+      } finally {
+        pool.shutdownNow();
+        compress.shutdownNow();
+        awaitQuietly(pool);
+        awaitQuietly(compress);
       }
-      Map<Digest, LayerStats> out = new LinkedHashMap<>();
-      for (int i = 0; i < layers.size(); i++) {
-        LayerStats s = await(take(done));
-        out.put(s.source(), s);
-      }
-      return out;
-    } finally {
-      pool.shutdownNow();
-      compress.shutdownNow();
-      awaitQuietly(pool);
-      awaitQuietly(compress);
-      deleteTree(work);
     }
   }
 
@@ -332,16 +359,6 @@ public final class Converter {
       pool.awaitTermination(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-  }
-
-  private static void deleteTree(Path dir) {
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      LOG.warn("cannot delete work dir={} error={}", dir, e.toString());
     }
   }
 

@@ -2,6 +2,7 @@ package io.fastpull.convert;
 
 import io.fastpull.format.LayerInputException;
 import io.fastpull.format.LayerWriter;
+import io.fastpull.progress.Progress;
 import io.fastpull.registry.Descriptor;
 import io.fastpull.registry.Digest;
 import io.fastpull.registry.ImageReference;
@@ -33,11 +34,11 @@ final class LayerJob {
   private final ImageReference target;
   private final Path workDir;
   private final LayerWriter writer;
-  private final Progress progress;
+  private final Progress<LayerStats> progress;
   private final Clock clock;
 
   LayerJob(ImageSource source, RegistryClient client, ImageReference target, Path workDir,
-      LayerWriter writer, Progress progress, Clock clock) {
+      LayerWriter writer, Progress<LayerStats> progress, Clock clock) {
     this.source = source;
     this.client = client;
     this.target = target;
@@ -56,7 +57,7 @@ final class LayerJob {
       Hashing source;
       try (InputStream raw = source(layer)) {
         source = new Hashing(raw, layer.digest().newMessageDigest(),
-            n -> progress.layerBytes(layer, n));
+            n -> progress.layerBytes(layer, n, layer.size()));
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
           r = writer.write(source, out);
         } catch (LayerInputException e) {
@@ -67,7 +68,7 @@ final class LayerJob {
         // The writer may stop before a compressed stream's trailer: hash all of the blob.
         source.transferTo(OutputStream.nullOutputStream());
       }
-      progress.layerBytes(layer, source.count);
+      progress.layerBytes(layer, source.count, layer.size());
       if (source.count != layer.size() || !layer.digest().matches(source.md.digest())) {
         throw new ConvertException(ConvertException.Kind.DIGEST_MISMATCH, "layer "
             + layer.digest() + " of " + where + " read as " + source.count + " bytes that do not "

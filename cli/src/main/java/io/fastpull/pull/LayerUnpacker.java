@@ -1,6 +1,7 @@
 package io.fastpull.pull;
 
 import io.fastpull.format.LazyLayer;
+import io.fastpull.progress.Progress;
 import io.fastpull.proto.containerd.diff.v1.ApplyRequest;
 import io.fastpull.proto.containerd.diff.v1.ApplyResponse;
 import io.fastpull.proto.containerd.snapshots.v1.CommitSnapshotRequest;
@@ -9,11 +10,11 @@ import io.fastpull.proto.containerd.snapshots.v1.PrepareSnapshotRequest;
 import io.fastpull.proto.containerd.snapshots.v1.RemoveSnapshotRequest;
 import io.fastpull.proto.containerd.snapshots.v1.StatSnapshotRequest;
 import io.fastpull.proto.containerd.types.Mount;
+import io.fastpull.pull.LayerResult.Outcome;
 import io.fastpull.registry.Descriptor;
 import io.fastpull.registry.Digest;
 import io.fastpull.registry.ImageReference;
 import io.fastpull.registry.RegistryClient;
-import io.fastpull.pull.LayerResult.Outcome;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -47,11 +48,11 @@ final class LayerUnpacker {
   private final ContentStore content;
   private final RegistryClient registry;
   private final String snapshotter;
-  private final Progress progress;
+  private final Progress<LayerResult> progress;
   private final Clock clock;
 
   LayerUnpacker(ContainerdConnection containerd, ContentStore content, RegistryClient registry,
-      String snapshotter, Progress progress, Clock clock) {
+      String snapshotter, Progress<LayerResult> progress, Clock clock) {
     this.containerd = containerd;
     this.content = content;
     this.registry = registry;
@@ -250,7 +251,7 @@ final class LayerUnpacker {
       long read, long start) {
     LayerResult r = new LayerResult(index, layer, chainId, outcome, read,
         Duration.ofMillis(clock.millis() - start));
-    progress.layerDone(r);
+    progress.layerDone(layer, r);
     return r;
   }
 

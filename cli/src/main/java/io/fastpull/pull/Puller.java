@@ -1,6 +1,7 @@
 package io.fastpull.pull;
 
 import com.google.protobuf.FieldMask;
+import io.fastpull.progress.Progress;
 import io.fastpull.proto.containerd.images.v1.CreateImageRequest;
 import io.fastpull.proto.containerd.images.v1.Image;
 import io.fastpull.proto.containerd.images.v1.UpdateImageRequest;
@@ -127,14 +128,14 @@ public final class Puller implements AutoCloseable {
 
   private final RegistryClient registry;
   private final Options options;
-  private final Progress progress;
+  private final Progress<LayerResult> progress;
   private final Clock clock;
   private final BackgroundConnection connection;
   /** Set by the first pull once the connection is made. */
   private ContainerdConnection containerd;
   private ContentStore content;
 
-  private Puller(RegistryClient registry, Options options, Progress progress, Clock clock,
+  private Puller(RegistryClient registry, Options options, Progress<LayerResult> progress, Clock clock,
       BackgroundConnection connection) {
     this.registry = registry;
     this.options = options;
@@ -148,7 +149,7 @@ public final class Puller implements AutoCloseable {
    *
    * @throws PullException CONTAINERD_UNAVAILABLE when the socket does not exist
    */
-  public static Puller open(RegistryClient registry, Options options, Progress progress,
+  public static Puller open(RegistryClient registry, Options options, Progress<LayerResult> progress,
       Clock clock) throws PullException {
     return new Puller(registry, options, progress, clock,
         BackgroundConnection.start(options.address(), options.namespace()));
@@ -220,7 +221,7 @@ public final class Puller implements AutoCloseable {
     if (layers.isEmpty()) {
       throw new PullException(PullException.Kind.BAD_IMAGE, name + " has no layers");
     }
-    progress.resolved(name, mc.descriptor(), layers.size(),
+    progress.planned("pulling " + name + " " + mc.descriptor().digest(), layers.size(),
         layers.stream().mapToLong(Descriptor::size).sum());
     return new Resolved(top, mc, config, diffIds);
   }

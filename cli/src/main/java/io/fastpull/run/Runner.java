@@ -1,10 +1,11 @@
 package io.fastpull.run;
 
 import io.fastpull.control.DaemonControl;
+import io.fastpull.progress.Progress;
 import io.fastpull.pull.LayerResult;
-import io.fastpull.pull.Progress;
 import io.fastpull.pull.PullException;
 import io.fastpull.pull.Puller;
+import io.fastpull.registry.Descriptor;
 import io.fastpull.registry.ImageReference;
 import io.fastpull.registry.PlainHttpHosts;
 import io.fastpull.registry.RegistryClient;
@@ -357,7 +358,7 @@ public final class Runner {
   }
 
   /** Pull progress as stamped lines. */
-  private final class StampedProgress implements Progress {
+  private final class StampedProgress implements Progress<LayerResult> {
     private final Timeline timeline;
 
     StampedProgress(Timeline timeline) {
@@ -365,7 +366,7 @@ public final class Runner {
     }
 
     @Override
-    public void layerDone(LayerResult r) {
+    public void layerDone(Descriptor layer, LayerResult r) {
       print(timeline, String.format(Locale.ROOT, "fastpull: layer %d %s %s (%d bytes fetched)",
           r.index(), r.layer().digest().hex().substring(0, 12),
           r.outcome().name().toLowerCase(Locale.ROOT), r.bytesDownloaded()));

@@ -13,6 +13,7 @@ import io.fastpull.format.LazyLayer;
 import io.fastpull.format.Oracle;
 import io.fastpull.format.Privileges;
 import io.fastpull.format.TreeSnapshot;
+import io.fastpull.progress.Progress;
 import io.fastpull.registry.Descriptor;
 import io.fastpull.registry.Digest;
 import io.fastpull.registry.ImageReference;
@@ -112,13 +113,13 @@ class ConvertTest {
       throws IOException {
     Converter.Options o = new Converter.Options(1 << 20, 3,
         Optional.ofNullable(platform).map(Platform::parse), merge, tmp.resolve("work"), 2, 2);
-    return new Converter(client, o, Progress.NONE, Clock.systemUTC())
+    return new Converter(client, o, Progress.none(), Clock.systemUTC())
         .convert(registry.host() + "/" + src, registry.host() + "/" + dst);
   }
 
   private Converter.Result convert(String src, String dst) throws IOException {
     Converter.Options o = Converter.Options.defaults(tmp.resolve("work"));
-    return new Converter(client, o, Progress.NONE, Clock.systemUTC())
+    return new Converter(client, o, Progress.none(), Clock.systemUTC())
         .convert(src, registry.host() + "/" + dst);
   }
 
@@ -349,7 +350,7 @@ class ConvertTest {
         "source annotations differ: the archive's layers are plain tars");
     Converter.Options o = new Converter.Options(1 << 20, 3, Optional.empty(), true,
         tmp.resolve("work"), 2, 2);
-    new Converter(client, o, Progress.NONE, Clock.systemUTC()).convert("docker-archive:" + archive,
+    new Converter(client, o, Progress.none(), Clock.systemUTC()).convert("docker-archive:" + archive,
         registry.host() + "/from-archive:merged");
     Index merged = client.fetchManifest(ref("from-archive:merged")).index();
     assertEquals(2, merged.manifests().size());

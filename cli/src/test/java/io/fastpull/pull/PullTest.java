@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fastpull.progress.Progress;
 import io.fastpull.pull.LayerResult.Outcome;
+import io.fastpull.registry.Descriptor;
 import io.fastpull.registry.RegistryClient;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -43,9 +45,9 @@ class PullTest {
   }
 
   private static Puller puller(String namespace, List<LayerResult> seen) throws PullException {
-    Progress p = new Progress() {
+    Progress<LayerResult> p = new Progress<>() {
       @Override
-      public void layerDone(LayerResult r) {
+      public void layerDone(Descriptor layer, LayerResult r) {
         seen.add(r);
       }
     };
@@ -154,13 +156,15 @@ class PullTest {
     Node.CtrResult r = Node.fastpull("pull", "--address", node.address.toString(), "-n", "cli",
         "--plain-http", node.proxy.host(), image.ref());
     assertEquals(0, r.exit(), r.output());
-    assertEquals(3, r.output().lines().filter(l -> l.matches("layer \\d \\w{12} lazy .*")).count(),
+    assertEquals(3, r.output().lines()
+        .filter(l -> l.matches("layer \\w{12} .*: mounted lazily \\(layer \\d\\)")).count(),
         r.output());
     assertTrue(r.output().contains("pulled " + image.ref()), r.output());
     System.out.println("sample fastpull pull output:\n" + r.output());
     Node.CtrResult again = Node.fastpull("pull", "--address", node.address.toString(), "-n",
         "cli", "--plain-http", node.proxy.host(), image.ref());
-    assertEquals(3, again.output().lines().filter(l -> l.contains(" exists lazy ")).count(),
+    assertEquals(3, again.output().lines()
+        .filter(l -> l.contains(": already present, mounted lazily ")).count(),
         again.output());
 
     Node.CtrResult missing = Node.fastpull("pull", "--address", node.address.toString(),

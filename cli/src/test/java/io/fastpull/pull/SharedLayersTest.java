@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fastpull.control.DaemonControl;
 import io.fastpull.control.LayerActivity;
 import io.fastpull.format.Layers;
+import io.fastpull.progress.Progress;
 import io.fastpull.registry.Descriptor;
 import io.fastpull.registry.RegistryClient;
 import java.nio.file.Files;

@@ -172,6 +172,18 @@ final class BlobUploads {
     return false;
   }
 
+  /** Starts an upload session and cancels it: the repository takes pushes; nothing is written. */
+  void probe(Endpoint ep, ImageReference repo) throws IOException {
+    URI uri = ep.resolve(repo.repository() + "/blobs/uploads/", null);
+    Transport.Call call = call("POST", ep, uri, Map.of(), null, pushScope(repo), false, "check push access", repo);
+    URI location;
+    try (Transport.Reply r = transport.send(call)) {
+      if (r.status() != 202) throw transport.error(r, call);
+      location = r.uri().resolve(locationOf(r, call));
+    }
+    cancel(ep, repo, location);
+  }
+
   /**
    * The result of a manifest PUT.
    *

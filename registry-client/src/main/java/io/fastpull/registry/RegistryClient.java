@@ -44,6 +44,13 @@ import org.slf4j.LoggerFactory;
  * are ignored. Every method throws {@link RegistryException} (an IOException) for registry failures.
  */
 public final class RegistryClient implements AutoCloseable {
+  /**
+   * containerd's registry hosts directory ({@code HOST[:PORT]/hosts.toml}), the one default shared by
+   * the daemon and every command, so one hosts.toml serves containerd and fastpull alike. A missing
+   * directory means no hosts.toml, as for containerd.
+   */
+  public static final String DEFAULT_HOSTS_DIR = "/etc/containerd/certs.d";
+
   private static final Logger LOG = LoggerFactory.getLogger(RegistryClient.class);
 
   private final Transport transport;
@@ -263,6 +270,18 @@ public final class RegistryClient implements AutoCloseable {
    */
   public boolean mountBlob(ImageReference target, String fromRepository, Digest digest) throws IOException {
     return uploads.mount(pushEndpoint(target), target, fromRepository, digest);
+  }
+
+  /**
+   * Checks, without writing anything, that {@code repo} takes a push: starts a blob upload session
+   * (POST, with push credentials) and cancels it (DELETE). For tools that should fail before long work
+   * rather than at their first upload.
+   *
+   * @throws RegistryException as the first upload would fail: UNAUTHORIZED, DENIED, UNREACHABLE, TLS,
+   *     CONFIG (no endpoint may push), ...
+   */
+  public void checkPush(ImageReference repo) throws IOException {
+    uploads.probe(pushEndpoint(repo), repo);
   }
 
   /**

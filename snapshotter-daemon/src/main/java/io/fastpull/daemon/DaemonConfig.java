@@ -3,6 +3,7 @@ package io.fastpull.daemon;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import io.fastpull.registry.PlainHttpHosts;
+import io.fastpull.registry.RegistryClient;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -145,7 +146,7 @@ public record DaemonConfig(
     private Optional<InetSocketAddress> metricsAddress =
         Optional.of(new InetSocketAddress("127.0.0.1", 9102));
     private boolean lazy = true;
-    private Optional<Path> hostsDir = Optional.of(Path.of("/etc/containerd/certs.d"));
+    private Optional<Path> hostsDir = Optional.of(Path.of(RegistryClient.DEFAULT_HOSTS_DIR));
     private Optional<Path> dockerConfig = Optional.of(Path.of("/root/.docker/config.json"));
     private List<String> plainHttp = List.of();
     private Duration readTimeout = Duration.ofSeconds(30);
