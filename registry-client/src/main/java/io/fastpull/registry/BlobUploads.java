@@ -179,7 +179,7 @@ final class BlobUploads {
     URI location;
     try (Transport.Reply r = transport.send(call)) {
       if (r.status() != 202) throw transport.error(r, call);
-      location = r.uri().resolve(locationOf(r, call));
+      location = r.uri().resolve(UploadSession.locationOf(r, call));
     }
     cancel(ep, repo, location);
   }
