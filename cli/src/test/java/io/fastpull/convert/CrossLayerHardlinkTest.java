@@ -1,5 +1,6 @@
 package io.fastpull.convert;
 
+import io.fastpull.progress.Progress;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -86,7 +87,7 @@ class CrossLayerHardlinkTest {
 
     Path work = tmp.resolve("work");
     ConvertException e = assertThrows(ConvertException.class,
-        () -> new Converter(client, Converter.Options.defaults(work), Progress.NONE,
+        () -> new Converter(client, Converter.Options.defaults(work), Progress.none(),
             Clock.systemUTC()).convert(src.toString(), registry.host() + "/linked:lazy"));
     assertEquals(ConvertException.Kind.BAD_IMAGE, e.kind());
     String m = e.getMessage();
@@ -136,7 +137,7 @@ class CrossLayerHardlinkTest {
     ImageReference src = ImageReference.parse(registry.host() + "/same:1");
     TestImages.push(client, src, TestImages.config("amd64", layers), layers, Map.of());
     Converter.Result r = new Converter(client, Converter.Options.defaults(tmp.resolve("work")),
-        Progress.NONE, Clock.systemUTC()).convert(src.toString(), registry.host() + "/same:lazy");
+        Progress.none(), Clock.systemUTC()).convert(src.toString(), registry.host() + "/same:lazy");
     assertEquals(1, r.images().get(0).layers().size());
   }
 
