@@ -85,6 +85,14 @@ final class Calls {
     return all;
   }
 
+  /** The number of snapshots in each message of the List stream, in order. */
+  List<Integer> listBatches(String... filters) {
+    List<Integer> sizes = new ArrayList<>();
+    stub.list(ListSnapshotsRequest.newBuilder().addAllFilters(List.of(filters)).build())
+        .forEachRemaining(r -> sizes.add(r.getInfoCount()));
+    return sizes;
+  }
+
   List<String> names(String... filters) {
     return list(filters).stream().map(Info::getName).sorted().toList();
   }
