@@ -120,10 +120,7 @@ class CriRemoteLayerTest {
     assertTrue(imageRef.startsWith("sha256:"), imageRef);
     assertTrue(images.imageStatus(ImageStatusRequest.newBuilder().setImage(spec).build()).hasImage());
 
-    // A client made now: the stubs' deadlines count from when the client was made.
-    try (DaemonClient client = new DaemonClient(d.daemon.config().socket())) {
-      checkAdopted(client, chain, blobDigest);
-    }
+    checkAdopted(d.socket, chain, blobDigest);
 
     String run = containerd.ctr("-n", "k8s.io", "run", "--rm", "--snapshotter", "fastpull", ref,
         "fp-cri", "/bin/cat", "/remote-marker");
