@@ -361,24 +361,6 @@ class ConvertTest {
     }
   }
 
-  @Test
-  void convertTimeVersusSkopeoCopy() throws Exception {
-    long t0 = System.nanoTime();
-    convert("src:v1", "bench-lazy:v1", false, null);
-    long convertNanos = System.nanoTime() - t0;
-    t0 = System.nanoTime();
-    TestImages.run(List.of("skopeo", "copy", "--src-tls-verify=false", "--dest-tls-verify=false",
-        "docker://" + registry.host() + "/src:v1", "docker://" + registry.host() + "/bench-copy:v1"),
-        tmp);
-    long skopeoNanos = System.nanoTime() - t0;
-    long bytes = layers.stream().mapToLong(l -> l.blob().length).sum();
-    long tarBytes = layers.stream().mapToLong(l -> l.tar().length).sum();
-    System.out.printf("BENCH convert vs skopeo: image %d layers, %.1f MiB compressed, %.1f MiB of "
-            + "tar: fastpull convert %d ms, skopeo copy %d ms%n", layers.size(), bytes / 1048576.0,
-        tarBytes / 1048576.0, convertNanos / 1_000_000, skopeoNanos / 1_000_000);
-    assertNotEquals(0, convertNanos);
-  }
-
   private void assertNotTagged(ImageReference r) {
     RegistryException e = assertThrows(RegistryException.class, () -> client.resolve(r));
     assertEquals(RegistryException.Kind.NOT_FOUND, e.kind());

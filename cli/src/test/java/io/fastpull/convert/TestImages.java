@@ -1,6 +1,7 @@
 package io.fastpull.convert;
 
 import com.github.luben.zstd.Zstd;
+import io.fastpull.format.ChildProcess;
 import io.fastpull.format.Layers;
 import io.fastpull.registry.Descriptor;
 import io.fastpull.registry.Digest;
@@ -18,11 +19,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
 
 /** Test images built in code from installed Debian packages and {@link Layers}, pushed with the client. */
@@ -158,20 +159,14 @@ final class TestImages {
   }
 
   static String run(List<String> cmd, Path dir) throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    ProcessBuilder pb = new ProcessBuilder(cmd);
     if (dir != null) {
       pb.directory(dir.toFile());
     }
-    Process p = pb.start();
-    try {
-      byte[] out = p.getInputStream().readAllBytes();
-      if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new IOException(String.join(" ", cmd) + " failed: "
-            + new String(out, StandardCharsets.UTF_8));
-      }
-      return new String(out, StandardCharsets.UTF_8);
-    } finally {
-      p.destroyForcibly();
+    ChildProcess.Result r = ChildProcess.run(pb, Duration.ofSeconds(120));
+    if (r.exit() != 0) {
+      throw new IOException(String.join(" ", cmd) + " exited " + r.exit() + ": " + r.output());
     }
+    return r.output();
   }
 }

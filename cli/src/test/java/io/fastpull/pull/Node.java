@@ -4,17 +4,17 @@ import io.fastpull.daemon.Containerd;
 import io.fastpull.daemon.DaemonConfig;
 import io.fastpull.daemon.HostMounts;
 import io.fastpull.daemon.SnapshotterDaemon;
+import io.fastpull.format.ChildProcess;
 import io.fastpull.registry.testing.FaultProxy;
 import io.fastpull.registry.testing.LocalRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * One test node, all parts real: Debian's registry behind a counting proxy, the fastpull daemon
@@ -46,13 +46,19 @@ public final class Node implements AutoCloseable {
   }
 
   public static Node start(Path dir) throws IOException, InterruptedException {
+    return start(dir, b -> b);
+  }
+
+  /** A node whose daemon configuration {@code tweak} changes (after the defaults above). */
+  public static Node start(Path dir, UnaryOperator<DaemonConfig.Builder> tweak)
+      throws IOException, InterruptedException {
     LocalRegistry registry = null;
     FaultProxy proxy = null;
     SnapshotterDaemon daemon = null;
     try {
       registry = LocalRegistry.builder(dir.resolve("registry")).start();
       proxy = FaultProxy.start(registry.host());
-      DaemonConfig config = DaemonConfig.builder()
+      DaemonConfig config = tweak.apply(DaemonConfig.builder()
           .root(dir.resolve("d/root"))
           .socket(dir.resolve("d/run/fastpull.sock"))
           .metricsAddress(Optional.of(new InetSocketAddress("127.0.0.1", 0)))
@@ -64,8 +70,8 @@ public final class Node implements AutoCloseable {
           .readTimeout(Duration.ofSeconds(20))
           .cacheSizeBytes(256L << 20)
           // tests measure what a pull and a run fetch on demand; a background fill of whole
-          // layers would race with that on a busy machine
-          .backgroundFetch(false)
+          // layers would race with that on a busy machine (a tweak may turn it back on)
+          .backgroundFetch(false))
           .build();
       daemon = SnapshotterDaemon.builder(config).start();
       return new Node(dir, registry, proxy, daemon,
@@ -112,16 +118,8 @@ public final class Node implements AutoCloseable {
         ProcessHandle.current().info().command().orElse("java"),
         "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "io.fastpull.cli.Main"));
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    try {
-      byte[] out = p.getInputStream().readAllBytes();
-      if (!p.waitFor(120, TimeUnit.SECONDS)) {
-        throw new IOException("timed out: " + cmd);
-      }
-      return new CtrResult(p.exitValue(), new String(out));
-    } finally {
-      p.destroyForcibly();
-    }
+    ChildProcess.Result r = ChildProcess.run(cmd, Duration.ofSeconds(120));
+    return new CtrResult(r.exit(), r.output());
   }
 
   /** The last lines of containerd's log. */

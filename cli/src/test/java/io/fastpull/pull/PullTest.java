@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code fastpull pull} end to end, all parts real: images in Debian's registry behind a counting
  * proxy, the fastpull daemon with its FUSE mounter, containerd 1.6 and runc. Each test uses its
- * own containerd namespace.
+ * own containerd namespace. Background fill is off, so that the proxy's byte counts show what the
+ * pull and the container's reads fetch, not how long the test paused (LazyPullTest shows the fill).
  */
 class PullTest {
   @TempDir static Path dir;
@@ -30,7 +31,7 @@ class PullTest {
   @BeforeAll
   static void start() throws Exception {
     Node.requireRoot();
-    node = Node.start(dir);
+    node = Node.start(dir, b -> b.backgroundFetch(false));
     client = RegistryClient.builder().plainHttp(node.proxy.host()).build();
   }
 

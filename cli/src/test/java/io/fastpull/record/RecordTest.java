@@ -35,6 +35,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -128,9 +129,14 @@ class RecordTest {
     int[] layer1 = profile.chunksOf(digests.get(1)).orElseThrow();
     assertTrue(contains(layer1, fileChunks(image.ref(), image.layers().get(1), "etc/greeting")),
         () -> Arrays.toString(layer1));
-    int[] weights = fileChunks(image.ref(), image.layers().get(1), "models/weights.bin");
-    assertFalse(contains(layer1, weights), () -> "the unread weights are not in the profile: "
-        + Arrays.toString(layer1));
+    // No chunk of the unread weights is in the profile, except one it shares with a file read.
+    int[] greeting = fileChunks(image.ref(), image.layers().get(1), "etc/greeting");
+    int[] weightsOnly = IntStream.of(fileChunks(image.ref(), image.layers().get(1),
+        "models/weights.bin")).filter(c -> IntStream.of(greeting).noneMatch(g -> g == c)).toArray();
+    assertTrue(weightsOnly.length >= 4, () -> "weights chunks: " + Arrays.toString(weightsOnly));
+    assertTrue(IntStream.of(weightsOnly).noneMatch(w -> IntStream.of(layer1).anyMatch(c -> c == w)),
+        () -> "the unread weights are not in the profile: " + Arrays.toString(layer1)
+            + ", weights chunks " + Arrays.toString(weightsOnly));
     int[] layer2 = profile.chunksOf(digests.get(2)).orElseThrow();
     assertTrue(contains(layer2, fileChunks(image.ref(), image.layers().get(2),
         "models/config.json")), () -> Arrays.toString(layer2));
@@ -222,12 +228,22 @@ class RecordTest {
             Clock.systemUTC())) {
           puller.pull(image.ref());
         }
+        // The daemon looks the profile up after the mount and queues its prefetch when the
+        // lookup answers, so a layer reports source "none" until then: wait for that event.
+        List<String> recordedDigests = recorded.profile().layers().stream()
+            .map(StartupProfile.Layer::digest).toList();
         List<LayerActivity> layers;
         try (DaemonControl control = DaemonControl.open(config.socket())) {
-          List<String> recordedDigests = recorded.profile().layers().stream()
-              .map(StartupProfile.Layer::digest).toList();
-          layers = control.layers().stream()
-              .filter(a -> recordedDigests.contains(a.blobDigest())).toList();
+          Instant end = Instant.now().plusSeconds(60);
+          do {
+            layers = control.layers().stream()
+                .filter(a -> recordedDigests.contains(a.blobDigest())).toList();
+            if (layers.size() == recordedDigests.size()
+                && layers.stream().noneMatch(a -> a.prefetchSource().equals("none"))) {
+              break;
+            }
+            Thread.sleep(50);
+          } while (Instant.now().isBefore(end));
         }
         assertEquals(recorded.profile().layers().size(), layers.size(), layers::toString);
         for (LayerActivity a : layers) {

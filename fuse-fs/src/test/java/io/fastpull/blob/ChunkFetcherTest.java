@@ -9,6 +9,7 @@ import io.fastpull.blob.ChunkFetchException.Reason;
 import io.fastpull.cache.FakeChunkCache;
 import io.fastpull.format.ChunkInfo;
 import java.nio.file.Files;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +22,8 @@ class ChunkFetcherTest extends OneFileBlobFixture {
   void concurrentReadsOfOneChunkMakeOneRequest() throws Exception {
     CountingSource src = source();
     src.stall(); // hold the first request so every reader joins it
-    ChunkReader r = reader(src, new FakeChunkCache(1 << 20), FetchOptions.defaults());
+    FetchDemand demand = new FetchDemand(Clock.systemUTC());
+    ChunkReader r = reader(src, new FakeChunkCache(1 << 20), FetchOptions.defaults(), demand);
     CountDownLatch go = new CountDownLatch(1);
     List<Future<byte[]>> fs = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
@@ -31,10 +33,11 @@ class ChunkFetcherTest extends OneFileBlobFixture {
       }));
     }
     go.countDown();
-    while (src.requests().isEmpty()) {
+    // Every reader waits on the source once it has joined a request (the first one, stalled).
+    for (int i = 0; i < 2000 && demand.waiting() < 8; i++) {
       Thread.sleep(5);
     }
-    Thread.sleep(100);
+    assertEquals(8, demand.waiting(), "all eight reads wait");
     src.recover();
     for (Future<byte[]> f : fs) {
       assertArrayEquals(expected(5), f.get());

@@ -5,6 +5,7 @@ import java.io.InterruptedIOException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -18,6 +19,7 @@ public final class CountingSource implements ChunkSource {
   private final ChunkSource inner;
   private final List<Request> requests = new CopyOnWriteArrayList<>();
   private final AtomicLong bytes = new AtomicLong();
+  private final AtomicInteger stalled = new AtomicInteger();
   private volatile CountDownLatch stall;
   private volatile boolean down;
 
@@ -31,10 +33,13 @@ public final class CountingSource implements ChunkSource {
     bytes.addAndGet(len);
     CountDownLatch s = stall;
     if (s != null) {
+      stalled.incrementAndGet();
       try {
         s.await();
       } catch (InterruptedException e) {
         throw new InterruptedIOException("stalled request interrupted");
+      } finally {
+        stalled.decrementAndGet();
       }
     }
     if (down) {
@@ -61,6 +66,11 @@ public final class CountingSource implements ChunkSource {
     if (s != null) {
       s.countDown();
     }
+  }
+
+  /** Requests blocked in a stall right now. */
+  public int stalled() {
+    return stalled.get();
   }
 
   public List<Request> requests() {

@@ -33,7 +33,7 @@ class FetchSchedulingTest extends OneFileBlobFixture {
         new FetchDemand(Clock.systemUTC()));
     r.prefetch(chunks(0, 40));
     awaitRequests(src, 1);
-    Thread.sleep(50);
+    awaitIdle(src);
     assertEquals(1, src.requests().size(), "one request in flight at a time: " + src.requests());
     Future<byte[]> read = pool.submit(() -> r.read(chunk(30)));
     awaitRequests(src, 2);
@@ -74,7 +74,7 @@ class FetchSchedulingTest extends OneFileBlobFixture {
         new FetchDemand(Clock.systemUTC()));
     r.prefetch(chunks(0, 20));
     awaitRequests(src, 3);
-    Thread.sleep(100);
+    awaitIdle(src);
     assertEquals(3, src.requests().size());
     src.recover();
     awaitRequests(src, 20);
@@ -138,8 +138,15 @@ class FetchSchedulingTest extends OneFileBlobFixture {
     FakeChunkCache cache = new FakeChunkCache(1 << 20);
     ChunkReader r = reader(src, cache,
         FetchOptions.defaults().withFillQuiet(Duration.ofMillis(50)), demand);
+    int before = fetchTasks.finished();
     r.fill(chunks(0, CHUNKS));
-    Thread.sleep(300);
+    // While a read waits the fill checks again every fillQuiet, on a task of the fetch pool:
+    // only that task can finish here (the waiting read's request is stalled), so three finished
+    // tasks are three looks at the queue that started nothing.
+    for (int i = 0; i < 2000 && fetchTasks.finished() < before + 3; i++) {
+      Thread.sleep(5);
+    }
+    assertTrue(fetchTasks.finished() >= before + 3, "the fill looked at the queue again");
     assertEquals(0, src.requests().size(), "no fill while another layer's read waits");
     busy.recover();
     waiting.get();
@@ -183,12 +190,19 @@ class FetchSchedulingTest extends OneFileBlobFixture {
         return "half-then-stall";
       }
     };
-    ChunkReader r = reader(halfThenStall, new FakeChunkCache(1 << 20), FetchOptions.defaults());
+    FetchDemand demand = new FetchDemand(Clock.systemUTC());
+    ChunkReader r = reader(halfThenStall, new FakeChunkCache(1 << 20), FetchOptions.defaults(),
+        demand);
     r.readAhead(chunks(0, 20));
     assertArrayEquals(expected(0), pool.submit(() -> r.read(chunk(0)))
         .get(10, java.util.concurrent.TimeUnit.SECONDS), "served from the first half");
     Future<byte[]> late = pool.submit(() -> r.read(chunk(19)));
-    Thread.sleep(100);
+    // Wait until the read either returned or waits for the source (it is then blocked until
+    // the rest arrives, which the test holds back): no timing decides the outcome.
+    for (int i = 0; i < 2000 && !late.isDone() && demand.waiting() == 0; i++) {
+      Thread.sleep(5);
+    }
+    assertEquals(1, demand.waiting(), "the read of the last chunk waits for the source");
     assertTrue(!late.isDone(), "the last chunk waits for its bytes");
     rest.countDown();
     assertArrayEquals(expected(19), late.get());
@@ -206,7 +220,7 @@ class FetchSchedulingTest extends OneFileBlobFixture {
     r.fill(chunks(0, CHUNKS));
     awaitRequests(src, 2);
     r.close();
-    Thread.sleep(100);
+    awaitIdle(src);
     assertEquals(2, src.requests().size());
   }
 }

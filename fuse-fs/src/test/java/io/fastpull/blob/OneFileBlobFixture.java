@@ -29,7 +29,10 @@ abstract class OneFileBlobFixture {
   static final int CHUNKS = 64;
 
   @TempDir Path tmp;
+  /** For the test's own threads (reads that block). */
   ExecutorService pool;
+  /** The readers' fetch executor, on {@link #pool}, counting its tasks. */
+  FetchTasks fetchTasks;
   Path blobFile;
   byte[] blob;
   LayerMeta meta;
@@ -39,6 +42,7 @@ abstract class OneFileBlobFixture {
   @BeforeEach
   void createBlob() throws Exception {
     pool = Executors.newCachedThreadPool();
+    fetchTasks = new FetchTasks(pool);
     content = Layers.bytes(CHUNKS * CHUNK, 42, false);
     byte[] tar = Layers.tar(w -> Layers.file(w, "big", content));
     blob = Layers.blob(tar, LayerWriter.Options.withChunkSize(CHUNK));
@@ -73,6 +77,27 @@ abstract class OneFileBlobFixture {
     return Arrays.copyOfRange(content, k * CHUNK, (k + 1) * CHUNK);
   }
 
+  /**
+   * Waits until every task the readers gave their executor has finished or is a request blocked
+   * in a stall of one of {@code sources}. From then on nothing can happen until the test acts
+   * (recovers a source, reads, closes a reader): no thread is left that could start a request,
+   * so what has not happened now will not happen by itself. Fails after 10 s; not for a reader
+   * whose fill waits for quiet while a read waits (its wake-ups never stop).
+   */
+  void awaitIdle(CountingSource... sources) throws InterruptedException {
+    for (int i = 0; i < 2000; i++) {
+      int stalled = 0;
+      for (CountingSource s : sources) {
+        stalled += s.stalled();
+      }
+      if (fetchTasks.unfinished() == stalled) {
+        return;
+      }
+      Thread.sleep(5);
+    }
+    throw new AssertionError("readers still busy: " + fetchTasks.unfinished() + " tasks");
+  }
+
   /** A counting source over the blob file. */
   CountingSource source() throws Exception {
     return new CountingSource(ChunkSource.file(blobFile));
@@ -84,7 +109,7 @@ abstract class OneFileBlobFixture {
 
   ChunkReader reader(ChunkSource source, ChunkCache cache, FetchOptions options,
       FetchDemand demand) {
-    ChunkReader r = ChunkReader.open("sha256:test", source, cache, options, pool,
+    ChunkReader r = ChunkReader.open("sha256:test", source, cache, options, fetchTasks,
         Clock.systemUTC(), demand);
     readers.add(r);
     return r;

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fastpull.blob.ChunkReader;
 import io.fastpull.blob.ChunkSource;
 import io.fastpull.blob.FetchOptions;
-import io.fastpull.cache.FakeChunkCache;
+import io.fastpull.cache.DirectoryChunkCache;
 import io.fastpull.format.BlobSource;
 import io.fastpull.format.LayerBlob;
 import io.fastpull.format.LayerMeta;
@@ -33,6 +33,7 @@ class LayerFsTest {
   @TempDir Path tmp;
   private ExecutorService pool;
   private ChunkReader reader;
+  private DirectoryChunkCache cache;
 
   @BeforeEach
   void pool() {
@@ -44,6 +45,9 @@ class LayerFsTest {
     if (reader != null) {
       reader.close();
     }
+    if (cache != null) {
+      cache.close();
+    }
     pool.shutdownNow();
   }
 
@@ -52,7 +56,8 @@ class LayerFsTest {
     byte[] blob = Layers.blob(tar, LayerWriter.Options.withChunkSize(chunk));
     Path file = Files.write(tmp.resolve("blob"), blob);
     LayerMeta meta = LayerBlob.open(BlobSource.of(blob)).meta();
-    reader = ChunkReader.open("sha256:t", ChunkSource.file(file), new FakeChunkCache(1 << 30),
+    cache = DirectoryChunkCache.open(tmp.resolve("cache"), 1 << 30, Clock.systemUTC());
+    reader = ChunkReader.open("sha256:t", ChunkSource.file(file), cache,
         FetchOptions.defaults(), pool, Clock.systemUTC());
     return new LayerFs("sha256:t", meta, reader, 1 << 20);
   }

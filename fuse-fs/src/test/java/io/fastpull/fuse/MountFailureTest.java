@@ -9,7 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fastpull.blob.FetchOptions;
 import io.fastpull.cache.DirectoryChunkCache;
-import io.fastpull.cache.FakeChunkCache;
+import io.fastpull.format.BlobSource;
+import io.fastpull.format.LayerBlob;
+import io.fastpull.format.LayerMeta;
 import io.fastpull.format.ChunkInfo;
 import io.fastpull.format.Layers;
 import io.fastpull.format.Privileges;
@@ -57,30 +59,41 @@ class MountFailureTest {
     });
   }
 
-  LayerFixture layer(String name, byte[] tar, io.fastpull.cache.ChunkCache cache,
-      FetchOptions options) throws IOException {
+  /** A layer over a directory chunk cache of 64 MiB of its own. */
+  LayerFixture layer(String name, byte[] tar, FetchOptions options) throws IOException {
+    LayerFixture f = new LayerFixture(blob(name, tar), tmp.resolve(name + ".cache"), 64L << 20,
+        options);
+    open.add(f);
+    return f;
+  }
+
+  /** A layer over {@code cache}, which the test opens and closes. */
+  LayerFixture layer(String name, byte[] tar, DirectoryChunkCache cache, FetchOptions options)
+      throws IOException {
+    LayerFixture f = new LayerFixture(blob(name, tar), cache, options);
+    open.add(f);
+    return f;
+  }
+
+  private Path blob(String name, byte[] tar) throws IOException {
     Path blob = tmp.resolve(name + ".blob");
     if (!Files.exists(blob)) {
       LayerFixture.writeBlob(blob, tar, CHUNK);
     }
-    LayerFixture f = new LayerFixture(blob, cache, options);
-    open.add(f);
-    return f;
+    return blob;
   }
 
   @Test
   void aDamagedChunkFailsItsFileOnly() throws Exception {
     byte[] tar = twoFiles();
     Path blob = LayerFixture.writeBlob(tmp.resolve("bad.blob"), tar, CHUNK);
-    LayerFixture probe = new LayerFixture(blob, new FakeChunkCache(0), FetchOptions.defaults());
-    ChunkInfo victim = probe.meta.chunk(probe.meta.fileChunks(
-        probe.meta.lookup("a").orElseThrow().ino())[50]);
-    probe.close();
+    LayerMeta meta = LayerBlob.open(BlobSource.of(Files.readAllBytes(blob))).meta();
+    ChunkInfo victim = meta.chunk(meta.fileChunks(meta.lookup("a").orElseThrow().ino())[50]);
     byte[] b = Files.readAllBytes(blob);
     b[(int) victim.compressedOffset() + 5] ^= 0x20;
     Files.write(blob, b);
 
-    LayerFixture f = layer("bad", tar, new FakeChunkCache(64L << 20), FetchOptions.defaults());
+    LayerFixture f = layer("bad", tar, FetchOptions.defaults());
     Path mp = f.mount(tmp.resolve("mnt"));
     assertThrows(IOException.class, () -> Files.readAllBytes(mp.resolve("a")));
     assertArrayEquals(bytes(100 * CHUNK + 9, 2, false), Files.readAllBytes(mp.resolve("b")));
@@ -89,8 +102,7 @@ class MountFailureTest {
 
   @Test
   void aStalledSourceGivesEioWithinTheBoundThenRecovers() throws Exception {
-    LayerFixture f = layer("stall", twoFiles(), new FakeChunkCache(64L << 20),
-        FetchOptions.defaults().withReadTimeout(Duration.ofSeconds(2)));
+    LayerFixture f = layer("stall", twoFiles(), FetchOptions.defaults().withReadTimeout(Duration.ofSeconds(2)));
     Path mp = f.mount(tmp.resolve("mnt"));
     byte[] b = Files.readAllBytes(mp.resolve("b"));
     f.source.stall();
@@ -105,8 +117,7 @@ class MountFailureTest {
 
   @Test
   void concurrentReadersOfOneFileShareFetches() throws Exception {
-    LayerFixture f = layer("conc", twoFiles(), new FakeChunkCache(64L << 20),
-        FetchOptions.defaults());
+    LayerFixture f = layer("conc", twoFiles(), FetchOptions.defaults());
     Path mp = f.mount(tmp.resolve("mnt"));
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try {
@@ -199,8 +210,7 @@ class MountFailureTest {
     assertEquals(0, rc);
     assertTrue(LayerMounter.isStale(mp));
 
-    LayerFixture f = layer("after", twoFiles(), new FakeChunkCache(64L << 20),
-        FetchOptions.defaults());
+    LayerFixture f = layer("after", twoFiles(), FetchOptions.defaults());
     f.mount(mp);
     assertFalse(LayerMounter.isStale(mp));
     assertArrayEquals(bytes(100 * CHUNK + 9, 2, false), Files.readAllBytes(mp.resolve("b")));

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fastpull.blob.FetchOptions;
-import io.fastpull.cache.FakeChunkCache;
 import io.fastpull.format.Privileges;
 import io.fastpull.format.TreeSnapshot;
 import java.nio.file.Files;
@@ -48,7 +47,7 @@ class MountTest {
     Path expected = Files.createDirectory(tmp.resolve("expected"));
     TestLayers.extract(tar, expected);
     LayerFixture layer = new LayerFixture(LayerFixture.writeBlob(tmp.resolve("blob"), tar, 4096),
-        new FakeChunkCache(64L << 20), FetchOptions.defaults());
+        tmp.resolve("cache"), 64L << 20, FetchOptions.defaults());
     open.add(layer);
     Path mp = layer.mount(tmp.resolve("mnt"));
     assertArrayEquals(Files.readAllBytes(expected.resolve("data/f1")),
@@ -76,7 +75,7 @@ class MountTest {
     TestLayers.overlayWhiteouts(expected);
 
     LayerFixture layer = new LayerFixture(LayerFixture.writeBlob(tmp.resolve("blob"), tar, chunk),
-        new FakeChunkCache(64L << 20), FetchOptions.defaults());
+        tmp.resolve("cache"), 64L << 20, FetchOptions.defaults());
     open.add(layer);
     Path mp = layer.mount(tmp.resolve("mnt"));
 

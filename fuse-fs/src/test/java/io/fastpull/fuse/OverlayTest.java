@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fastpull.blob.FetchOptions;
-import io.fastpull.cache.FakeChunkCache;
 import io.fastpull.format.Layers;
 import io.fastpull.format.Privileges;
 import io.fastpull.format.TreeSnapshot;
@@ -86,7 +85,7 @@ class OverlayTest {
       TestLayers.overlayWhiteouts(x);
       tarDirs.add(0, x.toString());
       LayerFixture f = new LayerFixture(LayerFixture.writeBlob(tmp.resolve("blob" + i),
-          tars.get(i), 4096), new FakeChunkCache(1 << 20), FetchOptions.defaults());
+          tars.get(i), 4096), tmp.resolve("cache" + i), 1 << 20, FetchOptions.defaults());
       open.add(f);
       fuseDirs.add(0, f.mount(tmp.resolve("m" + i)).toString());
     }

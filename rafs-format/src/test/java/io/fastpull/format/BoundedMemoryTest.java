@@ -12,8 +12,10 @@ import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+
 
 /**
  * The writer's heap stays bounded by the chunks in flight, not by the layer: a child JVM with a
@@ -87,19 +89,12 @@ class BoundedMemoryTest {
   @Test
   void sixGibLayerConvertsInAFortyEightMibHeap() throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-Xmx48m", "-XX:+UseSerialGC",
+    // Bounded below the JUnit default (5 min) so a stuck child fails with its output.
+    ChildProcess.Result r = ChildProcess.run(List.of(java, "-Xmx48m", "-XX:+UseSerialGC",
         "-cp", System.getProperty("java.class.path"), BoundedMemoryTest.class.getName(),
-        Long.toString(6L << 30))
-        .redirectErrorStream(true).start();
-    String out;
-    try {
-      out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertTrue(p.waitFor(10, TimeUnit.MINUTES), "conversion did not finish");
-    } finally {
-      p.destroyForcibly();
-    }
-    assertEquals(0, p.exitValue(), out);
-    assertTrue(out.contains("converted blob="), out);
-    System.out.println(out.strip());
+        Long.toString(6L << 30)), Duration.ofMinutes(4));
+    assertEquals(0, r.exit(), r.output());
+    assertTrue(r.output().contains("converted blob="), r.output());
+    System.out.println(r.output().strip());
   }
 }

@@ -25,7 +25,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Writer to reader: every entry type and field survives. */
+/**
+ * Writer to reader: every entry type and field survives. Both ends are product code (TarWriter
+ * writes the tars of {@code fastpull layer export} and the daemon's warm-up layer), and TarWriter
+ * is also the fixture every other tar and layer test builds its input with ({@link Tars}); GNU
+ * tar, not this round trip, is the oracle for the format itself (GnuTarCompatTest).
+ */
 class TarRoundTripTest {
 
   /** Writes the entries, reads them back, and checks header and content of each. */

@@ -212,6 +212,11 @@ public final class RegistryClient implements AutoCloseable {
     transport.warmUp();
   }
 
+  /** Calls blocked right now waiting for a per-host slot (for tests). */
+  int waitingForSlot() {
+    return transport.waitingForSlot();
+  }
+
   /** Whether the blob exists in the repository (HEAD). */
   public boolean blobExists(ImageReference repo, Digest digest) throws IOException {
     return statBlob(repo, digest).isPresent();

@@ -389,6 +389,11 @@ final class Transport {
     client(TlsSettings.DEFAULT);
   }
 
+  /** Calls blocked right now waiting for a per-host slot, across hosts (an estimate, for tests). */
+  int waitingForSlot() {
+    return permits.values().stream().mapToInt(Semaphore::getQueueLength).sum();
+  }
+
   private HttpClient client(TlsSettings tls) throws RegistryException {
     HttpClient c = clients.get(tls);
     if (c != null) return c;

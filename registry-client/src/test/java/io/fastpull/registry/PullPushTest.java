@@ -238,8 +238,13 @@ class PullPushTest {
             throw new java.io.UncheckedIOException(e);
           }
         });
-        Thread.sleep(300);
+        // The call queues for the slot (then nothing but the stream's close can release it) or,
+        // were the limit broken, completes: wait for one or the other, not for a time.
+        for (int i = 0; i < 2000 && !second.isDone() && one.waitingForSlot() == 0; i++) {
+          Thread.sleep(5);
+        }
         assertFalse(second.isDone(), "the only slot is held by the open stream");
+        assertEquals(1, one.waitingForSlot(), "the second call waits for the slot");
       }
       assertTrue(second.get(10, java.util.concurrent.TimeUnit.SECONDS));
     }

@@ -68,7 +68,17 @@ class BackgroundFillTest {
     long table = image.storedBytes("bin/a");
     LayerStatus s = d.awaitLayer(blob, l -> !l.getPrefetchSource().equals("none")
         && l.getBackgroundBytes() >= table);
-    Thread.sleep(300); // a fill, had it started, would have fetched more by now
+    // Whether to fill is decided when the prefetch is queued, but a fill only starts once reads
+    // have been quiet for a second (FetchOptions.fillQuiet), so no short sleep could show its
+    // absence. The barrier is a small layer mounted after this one: it is filled by the same
+    // rule, a second after its own mount; once it is whole, a fill of the big layer, queued
+    // earlier, would have started, and its bytes count when its first request starts.
+    LazyImage small = LazyImage.push(d.client, d.registry.host() + "/fastpull/fill:small", 5,
+        8 << 10);
+    assertCode(Code.ALREADY_EXISTS, () -> d.socket.calls.prepare("default/5/extract-5", "",
+        small.criLabels("sha256:" + "c".repeat(63) + "2")));
+    d.awaitLayer(small.layer().toString(),
+        l -> l.getBackgroundBytes() >= small.meta().chunkDataSize());
     assertEquals(table, d.layer(blob).getBackgroundBytes(), "only the prefetch table: " + s);
   }
 }

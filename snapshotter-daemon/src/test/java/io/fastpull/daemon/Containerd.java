@@ -1,11 +1,12 @@
 package io.fastpull.daemon;
 
+import io.fastpull.format.ChildProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A private containerd 1.6 (own root, state and sockets in a temp dir) with fastpull as a proxy
@@ -91,15 +92,9 @@ public final class Containerd implements AutoCloseable {
   public Result run(List<String> args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of("ctr", "--address", address.toString()));
     cmd.addAll(args);
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    try {
-      if (!p.waitFor(120, TimeUnit.SECONDS)) {
-        throw new IOException("timed out: " + cmd);
-      }
-      return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes()));
-    } finally {
-      p.destroyForcibly();
-    }
+    // Output drained while waiting: a large listing would otherwise fill the pipe and stall ctr.
+    ChildProcess.Result r = ChildProcess.run(cmd, Duration.ofSeconds(120));
+    return new Result(r.exit(), r.output());
   }
 
   /** Runs ctr and fails with its output unless it exits 0. */

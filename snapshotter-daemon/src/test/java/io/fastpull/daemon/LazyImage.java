@@ -38,9 +38,15 @@ record LazyImage(ImageReference ref, Descriptor manifest, Digest layer, LayerMet
 
   /** Builds the image (file contents vary with {@code seed}) and pushes it as {@code ref}. */
   static LazyImage push(RegistryClient client, String ref, long seed) throws IOException {
+    return push(client, ref, seed, 48 << 10);
+  }
+
+  /** As {@link #push(RegistryClient, String, long)}, with files of {@code fileBytes} each. */
+  static LazyImage push(RegistryClient client, String ref, long seed, int fileBytes)
+      throws IOException {
     Map<String, byte[]> files = new LinkedHashMap<>();
     for (int i = 0; i < FILES.size(); i++) {
-      files.put(FILES.get(i), Layers.bytes(48 << 10, seed * 10 + i, false));
+      files.put(FILES.get(i), Layers.bytes(fileBytes, seed * 10 + i, false));
     }
     byte[] tar = Layers.tar(w -> {
       Layers.dir(w, "bin/", 0755);
@@ -70,8 +76,13 @@ record LazyImage(ImageReference ref, Descriptor manifest, Digest layer, LayerMet
 
   /** The labels containerd's CRI unpacker sends when it prepares the layer. */
   Map<String, String> criLabels() {
+    return criLabels("sha256:" + "c".repeat(63) + "1");
+  }
+
+  /** The labels containerd's CRI unpacker sends, for chain id {@code target}. */
+  Map<String, String> criLabels(String target) {
     return Map.of(
-        RemoteLayerPolicy.TARGET_LABEL, "sha256:" + "c".repeat(63) + "1",
+        RemoteLayerPolicy.TARGET_LABEL, target,
         RemoteLayerPolicy.LAYER_DIGEST_LABEL, layer.toString(),
         RemoteLayerPolicy.IMAGE_REF_LABEL, ref.toString(),
         RemoteLayerPolicy.MANIFEST_DIGEST_LABEL, manifest.digest().toString());

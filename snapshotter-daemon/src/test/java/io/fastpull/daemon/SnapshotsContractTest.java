@@ -18,8 +18,10 @@ import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -200,10 +202,16 @@ class SnapshotsContractTest {
 
   @Test
   void listStreamsLargeResultsInBatches() {
+    Set<String> made = new HashSet<>();
     for (int i = 0; i < 250; i++) {
       calls.view("v" + i, "");
+      made.add("v" + i);
     }
-    assertEquals(250, calls.list().size());
+    // as containerd's own service: messages of 100, the rest in the last one
+    assertEquals(List.of(100, 100, 50), calls.listBatches());
+    List<String> listed = calls.names();
+    assertEquals(250, listed.size(), "each snapshot once");
+    assertEquals(made, new HashSet<>(listed));
   }
 
   @Test

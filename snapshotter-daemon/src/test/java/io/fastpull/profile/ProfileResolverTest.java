@@ -142,8 +142,11 @@ class ProfileResolverTest {
     proxy.reset();
     assertEquals(Optional.empty(), r.lookup(repo, a.digest()).join());
     long asked = proxy.requests("/v2/");
+    assertTrue(asked > 0);
+    // Kept for the whole TTL: a failed lookup (also empty) would be asked again after a minute.
+    clock.now = clock.now.plus(Duration.ofMinutes(2));
     assertEquals(Optional.empty(), r.lookup(repo, a.digest()).join());
-    assertEquals(asked, proxy.requests("/v2/"), "\"none\" is cached");
+    assertEquals(asked, proxy.requests("/v2/"), "\"none\" is cached as an answer, not a failure");
 
     assertEquals(Optional.empty(), r.lookup(repo, b.digest()).join());
     long afterB = proxy.requests("/v2/");
@@ -160,6 +163,16 @@ class ProfileResolverTest {
     client.pushReferrer(repo, image, StartupProfile.ARTIFACT_TYPE, StartupProfile.MEDIA_TYPE,
         other.toJson(), Map.of());
     ProfileResolver r = new ProfileResolver(client, executor, clock, TTL, 8);
+    proxy.reset();
     assertEquals(Optional.empty(), r.lookup(repo, image.digest()).join());
+    // It was found and read, then refused: not "no profile" and not an unreachable registry.
+    assertTrue(proxy.requests("/blobs/" + Digest.sha256(other.toJson())) > 0,
+        "the profile was read");
+    // A refusal is a failed lookup, kept a minute only: the image's own profile, pushed since,
+    // is found after that minute (well within the TTL of an answer).
+    profile(repo, image, "2999-01-01T00:00:00Z", 3);
+    assertEquals(Optional.empty(), r.lookup(repo, image.digest()).join(), "still cached");
+    clock.now = clock.now.plus(Duration.ofMinutes(2));
+    assertArrayEquals(new int[] {3}, chunks(r.lookup(repo, image.digest()).join()));
   }
 }
