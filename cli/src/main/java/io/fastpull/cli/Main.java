@@ -22,6 +22,7 @@ public final class Main {
   /** Runs the command line and returns its exit code (0 ok, 1 failure, 2 usage). */
   static int run(String... args) {
     CommandLine cl = new CommandLine(new Main());
+    LogOptions.addTo(cl);
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
       // One clear line for the user; the stack trace only when asked for.
       cmd.getErr().println("fastpull: " + message(ex));
