@@ -28,7 +28,7 @@ final class JsonLayout extends LayoutBase<ILoggingEvent> {
     StringWriter out = new StringWriter(256);
     try (JsonGenerator g = JSON.createGenerator(out)) {
       g.writeStartObject();
-      g.writeStringField("time", TextLayout.UTC.format(e.getInstant()));
+      g.writeStringField("time", TextLayout.Formats.UTC.format(e.getInstant()));
       g.writeStringField("level", e.getLevel().toString());
       g.writeStringField("logger", e.getLoggerName());
       g.writeStringField("thread", e.getThreadName());

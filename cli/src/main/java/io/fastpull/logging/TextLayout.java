@@ -15,10 +15,15 @@ import org.slf4j.event.KeyValuePair;
  * time of day when more is asked for). Thread-safe.
  */
 final class TextLayout extends LayoutBase<ILoggingEvent> {
-  /** ISO-8601 in UTC with milliseconds, e.g. {@code 2026-12-02T14:45:36.123Z}. */
-  static final DateTimeFormatter UTC =
-      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
-  private static final DateTimeFormatter TIME_OF_DAY = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
+  /** Made on first use: a command's short warnings need no clock (and so start faster). */
+  static final class Formats {
+    /** ISO-8601 in UTC with milliseconds, e.g. {@code 2026-12-02T14:45:36.123Z}. */
+    static final DateTimeFormatter UTC =
+        DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+    static final DateTimeFormatter TIME_OF_DAY = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
+
+    private Formats() {}
+  }
 
   private final boolean daemon;
   private final boolean brief;
@@ -45,9 +50,9 @@ final class TextLayout extends LayoutBase<ILoggingEvent> {
       return s.append(CoreConstants.LINE_SEPARATOR).toString();
     }
     if (daemon) {
-      UTC.formatTo(e.getInstant(), s);
+      Formats.UTC.formatTo(e.getInstant(), s);
     } else {
-      TIME_OF_DAY.formatTo(e.getInstant().atZone(java.time.ZoneId.systemDefault()), s);
+      Formats.TIME_OF_DAY.formatTo(e.getInstant().atZone(java.time.ZoneId.systemDefault()), s);
     }
     String level = e.getLevel().toString();
     s.append(' ').append(level).append(" ".repeat(Math.max(1, 6 - level.length())));
