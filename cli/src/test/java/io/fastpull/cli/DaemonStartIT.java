@@ -173,6 +173,17 @@ class DaemonStartIT {
         assertFalse(log.contains("\tat "), log);
         assertFalse(Files.exists(open.resolve("root")), "nothing created");
       }
+      // ordinary mode, but a root this user may not write: said so, nothing served
+      Path locked = Files.createDirectory(open.resolve("locked"),
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      try (DaemonProcess denied = DaemonProcess.start(dir.resolve("denied.log"), nobody,
+          "--root", locked.toString(), "--socket", sock.toString(),
+          "--metrics-address", "disabled", "--no-lazy")) {
+        assertEquals(1, denied.awaitExit(90), denied::log);
+        assertTrue(denied.log().contains("cannot write to root " + locked + ": permission denied;"
+            + " run the daemon as root, or choose a root it owns with --root"), denied::log);
+        assertFalse(Files.exists(sock), "no socket");
+      }
       try (DaemonProcess plain = DaemonProcess.start(dir.resolve("plain.log"), nobody,
           "--root", open.resolve("root").toString(), "--socket", sock.toString(),
           "--metrics-address", "disabled", "--no-lazy")) {
