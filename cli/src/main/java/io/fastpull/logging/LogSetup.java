@@ -3,6 +3,7 @@ package io.fastpull.logging;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.jul.LevelChangePropagator;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
@@ -12,6 +13,7 @@ import ch.qos.logback.core.spi.ContextAwareBase;
 import java.nio.charset.StandardCharsets;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
  * Sets up logback in code: everything goes to stderr in one {@link LogStyle} at one level. Until
@@ -82,6 +84,20 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
     stderr.setTarget("System.err");
     stderr.setEncoder(encoder);
     stderr.start();
+    if (style != LogStyle.COMMAND) {
+      // gRPC logs through java.util.logging, whose own two-line format would break the daemon's
+      // (a JSON log must be one object a line). The propagator copies logback's levels to JUL,
+      // so that JUL drops what logback would, before formatting it.
+      LevelChangePropagator levels = new LevelChangePropagator();
+      levels.setContext(ctx);
+      levels.setResetJUL(true);
+      levels.start();
+      ctx.addListener(levels);
+      if (!SLF4JBridgeHandler.isInstalled()) {
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
+      }
+    }
     Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     root.setLevel(Level.toLevel(level.toString()));
     root.addAppender(stderr);
