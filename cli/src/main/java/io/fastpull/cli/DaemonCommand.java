@@ -36,7 +36,7 @@ final class DaemonCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--config", paramLabel = "FILE",
-      description = "config file (default: " + "/etc/fastpull/config.toml when it exists)")
+      description = "config file (default: /etc/fastpull/config.toml when it exists)")
   Path config;
 
   @Option(names = "--print-config",
