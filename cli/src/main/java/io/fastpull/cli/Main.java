@@ -26,6 +26,7 @@ public final class Main {
   static int run(String... args) {
     CommandLine cl = new CommandLine(new Main());
     sameVersion(cl);
+    LogOptions.addTo(cl);
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
       // One clear line for the user; the stack trace only when asked for.
       cmd.getErr().println("fastpull: " + message(ex));

@@ -8,27 +8,29 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
+import java.io.FileNotFoundException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Daemon settings. Loaded from a flat TOML file by {@link #load(Path)} (every key optional):
+ * Daemon settings. Loaded from a flat TOML file by {@link #load(Path)}, every key optional
+ * (the keys are {@link ConfigKey}'s), for example:
  *
  * <pre>
  * root = "/var/lib/fastpull"             # metadata.db and snapshots/
  * socket = "/run/fastpull/fastpull.sock" # containerd's proxy_plugins address
- * socket_group = "containerd"            # optional: socket 0660 for this group (else 0600)
  * cache_size = "10GiB"                   # chunk cache budget (bytes or K/M/G/TiB suffix)
- * background_fetch = true                # fill mounted layers up to half the cache whole
- * mount_timeout = "30s"                  # how long a remote layer mount may take
- * shutdown_timeout = "10s"               # grace for in-flight calls on shutdown
- * log_level = "info"
  * metrics_address = "127.0.0.1:9102"     # or "disabled"
+ * log_format = "json"                    # or "text"
  * </pre>
+ *
+ * <p>Precedence: a command-line flag ({@link Builder#set}) over the file over the defaults.
  *
  * @param metricsAddress where to serve Prometheus metrics, empty when disabled
  */
@@ -40,6 +42,7 @@ public record DaemonConfig(
     Duration mountTimeout,
     Duration shutdownTimeout,
     LogLevel logLevel,
+    LogFormat logFormat,
     Optional<InetSocketAddress> metricsAddress,
     boolean lazy,
     Optional<Path> hostsDir,
@@ -56,26 +59,31 @@ public record DaemonConfig(
     Objects.requireNonNull(socket, "socket");
     Objects.requireNonNull(socketGroup, "socketGroup");
     Objects.requireNonNull(logLevel, "logLevel");
+    Objects.requireNonNull(logFormat, "logFormat");
     Objects.requireNonNull(metricsAddress, "metricsAddress");
     Objects.requireNonNull(hostsDir, "hostsDir");
     Objects.requireNonNull(dockerConfig, "dockerConfig");
     plainHttp = List.copyOf(plainHttp);
     PlainHttpHosts.parse(plainHttp);
     if (readTimeout.isNegative() || readTimeout.isZero()) {
-      throw new IllegalArgumentException("read_timeout must be positive: " + readTimeout);
+      throw new IllegalArgumentException(
+          "read_timeout must be more than 0, got " + ConfigValues.durationText(readTimeout));
     }
     if (cacheSizeBytes < 0) {
-      throw new IllegalArgumentException("cache_size must be >= 0: " + cacheSizeBytes);
+      throw new IllegalArgumentException("cache_size must be 0 or more, got " + cacheSizeBytes);
     }
     if (mountTimeout.isNegative() || mountTimeout.isZero()) {
-      throw new IllegalArgumentException("mount_timeout must be positive: " + mountTimeout);
+      throw new IllegalArgumentException(
+          "mount_timeout must be more than 0, got " + ConfigValues.durationText(mountTimeout));
     }
     if (shutdownTimeout.isNegative()) {
-      throw new IllegalArgumentException("shutdown_timeout must be >= 0: " + shutdownTimeout);
+      throw new IllegalArgumentException("shutdown_timeout must be 0 or more");
     }
     // the kernel's sun_path holds 107 bytes plus the terminating NUL
-    if (socket.toAbsolutePath().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 107) {
-      throw new IllegalArgumentException("socket path longer than 107 bytes: " + socket);
+    int length = socket.toAbsolutePath().toString().getBytes(StandardCharsets.UTF_8).length;
+    if (length > 107) {
+      throw new IllegalArgumentException("socket path " + socket + " is " + length
+          + " bytes, longer than the 107 a Unix socket path may have: choose a shorter path");
     }
   }
 
@@ -94,6 +102,7 @@ public record DaemonConfig(
     b.mountTimeout = mountTimeout;
     b.shutdownTimeout = shutdownTimeout;
     b.logLevel = logLevel;
+    b.logFormat = logFormat;
     b.metricsAddress = metricsAddress;
     b.lazy = lazy;
     b.hostsDir = hostsDir;
@@ -108,30 +117,55 @@ public record DaemonConfig(
    * Reads a TOML file; keys absent from it keep their defaults.
    *
    * @throws IOException if the file cannot be read, is not TOML, or has an unknown key or bad value
-   *     (the message names the file and key)
+   *     (the message names the file and key, and says what would be accepted)
    */
   public static DaemonConfig load(Path file) throws IOException {
+    return load(file, builder()).build(file);
+  }
+
+  /** Applies the keys of a TOML file to {@code b}, for flags to override afterwards. */
+  public static Builder load(Path file, Builder b) throws IOException {
+    if (!Files.exists(file)) {
+      throw new IOException("config file " + file + " does not exist: give an existing file with"
+          + " --config, or leave --config out to run with the defaults");
+    }
     Map<String, Object> toml;
     try {
       @SuppressWarnings("unchecked")
       Map<String, Object> read = new TomlMapper().readValue(file.toFile(), Map.class);
-      toml = read == null ? new HashMap<>() : new HashMap<>(read);
+      toml = read == null ? new TreeMap<>() : new TreeMap<>(read);
     } catch (JacksonException e) {
-      throw new IOException("config " + file + " is not valid TOML: " + e.getOriginalMessage(), e);
+      throw new IOException("config " + file + " is not valid TOML: " + e.getOriginalMessage()
+          + " (line " + e.getLocation().getLineNr() + ")", e);
+    } catch (FileNotFoundException | AccessDeniedException e) {
+      throw new IOException("cannot read config " + file + ": " + e.getMessage(), e);
     }
-    Builder b = builder();
     for (Map.Entry<String, Object> e : toml.entrySet()) {
+      ConfigKey key = ConfigKey.of(e.getKey()).orElseThrow(() -> new IOException(
+          "config " + file + ": unknown key \"" + e.getKey() + "\""
+              + ConfigKey.closest(e.getKey()).map(k -> " (did you mean " + k.key() + "?)")
+                  .orElse("") + "; known keys: " + ConfigKey.names()));
       try {
-        ConfigValues.apply(b, e.getKey(), e.getValue());
+        ConfigValues.apply(b, key, e.getValue());
       } catch (IllegalArgumentException bad) {
-        throw new IOException("config " + file + ": key " + e.getKey() + ": " + bad.getMessage(), bad);
+        throw new IOException("config " + file + ": " + key.key() + ": " + bad.getMessage(), bad);
       }
     }
-    try {
-      return b.build();
-    } catch (IllegalArgumentException bad) {
-      throw new IOException("config " + file + ": " + bad.getMessage(), bad);
+    return b;
+  }
+
+  /** The value of {@code key} as command-line text: what {@link Builder#set} reads back. */
+  public String text(ConfigKey key) {
+    return ConfigValues.text(this, key);
+  }
+
+  /** These settings as a TOML file that {@link #load} reads back to an equal configuration. */
+  public String toToml() {
+    StringBuilder s = new StringBuilder();
+    for (ConfigKey k : ConfigKey.values()) {
+      s.append(k.key()).append(" = ").append(ConfigValues.toml(this, k)).append('\n');
     }
+    return s.toString();
   }
 
   /** Builds a {@link DaemonConfig}; starts from the defaults. Not thread-safe. */
@@ -143,6 +177,7 @@ public record DaemonConfig(
     private Duration mountTimeout = Duration.ofSeconds(30);
     private Duration shutdownTimeout = Duration.ofSeconds(10);
     private LogLevel logLevel = LogLevel.INFO;
+    private LogFormat logFormat = LogFormat.TEXT;
     private Optional<InetSocketAddress> metricsAddress =
         Optional.of(new InetSocketAddress("127.0.0.1", 9102));
     private boolean lazy = true;
@@ -228,25 +263,45 @@ public record DaemonConfig(
       return this;
     }
 
+    public Builder logFormat(LogFormat format) {
+      this.logFormat = format;
+      return this;
+    }
+
+    /**
+     * Sets a key from command-line text, as its flag does: {@code set(CACHE_SIZE, "2GiB")}.
+     *
+     * @throws IllegalArgumentException if the text is not a valid value; the message shows it
+     *     and what would be accepted
+     */
+    public Builder set(ConfigKey key, String text) {
+      ConfigValues.applyText(this, key, text);
+      return this;
+    }
+
     /** Where to serve metrics; empty disables the endpoint. */
     public Builder metricsAddress(Optional<InetSocketAddress> address) {
       this.metricsAddress = address;
       return this;
     }
 
+    /**
+     * @throws IllegalArgumentException if a value is out of range (the message names the key)
+     */
     public DaemonConfig build() {
       return new DaemonConfig(
           root, socket, socketGroup, cacheSizeBytes, mountTimeout, shutdownTimeout, logLevel,
-          metricsAddress, lazy, hostsDir, dockerConfig, plainHttp, readTimeout, backgroundFetch);
+          logFormat, metricsAddress, lazy, hostsDir, dockerConfig, plainHttp, readTimeout,
+          backgroundFetch);
     }
-  }
 
-  static LogLevel parseLogLevel(String s) {
-    try {
-      return LogLevel.valueOf(s.trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          "unknown log level \"" + s + "\" (use trace, debug, info, warn or error)");
+    /** {@link #build()}, with a range error told as one in {@code file}. */
+    public DaemonConfig build(Path file) throws IOException {
+      try {
+        return build();
+      } catch (IllegalArgumentException bad) {
+        throw new IOException("config " + file + ": " + bad.getMessage(), bad);
+      }
     }
   }
 }

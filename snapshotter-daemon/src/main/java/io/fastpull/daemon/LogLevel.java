@@ -1,6 +1,6 @@
 package io.fastpull.daemon;
 
-/** Log levels the daemon accepts, as SLF4J names them. */
+/** Log levels the daemon accepts, as SLF4J names them; from most to least verbose. */
 public enum LogLevel {
   TRACE,
   DEBUG,

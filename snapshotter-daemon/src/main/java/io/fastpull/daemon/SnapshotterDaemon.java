@@ -11,9 +11,6 @@ import io.fastpull.snapshot.Snapshotter;
 import io.fastpull.systemd.ServiceNotifier;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -117,8 +114,13 @@ public final class SnapshotterDaemon implements AutoCloseable {
     DaemonConfig config = b.config;
     List<AutoCloseable> resources = new ArrayList<>();
     try {
-      Files.createDirectories(config.root());
-      Files.setPosixFilePermissions(config.root(), PosixFilePermissions.fromString("rwx------"));
+      if (b.mounter == null && config.lazy()) {
+        StartChecks.canMountFuse();
+      }
+      // Locked before anything in it is read or changed; released last (resources close in
+      // reverse order), after every layer is unmounted.
+      resources.add(StartChecks.root(config.root()));
+      StartChecks.socketDirectory(config.socket());
       MetaStore store = MetaStore.open(config.root().resolve("metadata.db"));
       resources.add(store);
       LayerMounter mounter = b.mounter;
@@ -270,9 +272,10 @@ public final class SnapshotterDaemon implements AutoCloseable {
   }
 
   /**
-   * Command line: {@code --config FILE [--root DIR] [--socket PATH]}. Runs until SIGTERM/SIGINT,
-   * then shuts down gracefully. Exits 2 on bad arguments or configuration, 1 if the daemon cannot
-   * start.
+   * Command line: {@code [--config FILE] [--KEY VALUE]...}, one flag per {@link ConfigKey}. Runs
+   * until SIGTERM/SIGINT, then shuts down gracefully. Exits 2 on bad arguments or configuration,
+   * 1 if the daemon cannot start. Logs through whatever SLF4J backend is on the class path; the
+   * {@code fastpull daemon} command sets up the level and format.
    */
   public static void main(String[] args) {
     DaemonConfig config;
@@ -284,24 +287,26 @@ public final class SnapshotterDaemon implements AutoCloseable {
       System.exit(2);
       return;
     }
+    // slf4j-simple, when it is the backend, reads its level when the first logger is made
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
+        config.logLevel().name().toLowerCase(java.util.Locale.ROOT));
     System.exit(run(config));
   }
 
   /**
    * Runs a daemon in the foreground until SIGTERM/SIGINT, then shuts it down gracefully (stop
-   * accepting, finish calls, unmount). For command lines: logs at the configured level.
+   * accepting, finish calls, unmount). A start failure is printed as one line to stderr, naming
+   * the cause and what to do; its stack trace is logged at debug.
    *
    * @return the process exit code: 0 after a clean shutdown, 1 if the daemon could not start
    */
   public static int run(DaemonConfig config) {
-    // slf4j-simple reads its level when the first logger is made, so set it before any logging
-    System.setProperty(
-        "org.slf4j.simpleLogger.defaultLogLevel", config.logLevel().name().toLowerCase(java.util.Locale.ROOT));
     SnapshotterDaemon daemon;
     try {
       daemon = start(config);
     } catch (IOException | RuntimeException e) {
-      System.err.println("fastpull daemon: cannot start: " + e.getMessage());
+      log().debug("start failed", e);
+      System.err.println("fastpull daemon: cannot start: " + StartChecks.describe(e));
       return 1;
     }
     // systemd (Type=notify) counts the unit as started only now, with the socket served

@@ -29,8 +29,9 @@ public final class MetricsServer implements AutoCloseable {
     try {
       server = HttpServer.create(address, 16);
     } catch (IOException e) {
-      throw new IOException("cannot serve metrics on " + address + ": " + e.getMessage()
-          + " (set metrics_address to a free address or \"disabled\")", e);
+      throw new IOException("cannot serve metrics on " + address.getHostString() + ":"
+          + address.getPort() + ": " + e.getMessage() + " (another fastpull daemon?); set"
+          + " metrics_address (--metrics-address) to a free HOST:PORT, or to disabled", e);
     }
     ExecutorService executor =
         Executors.newSingleThreadExecutor(r -> {

@@ -102,4 +102,52 @@ class DaemonConfigTest {
     assertEquals(Path.of("/b.sock"), c.socket());
     assertThrows(IllegalArgumentException.class, () -> CommandLine.parse(new String[] {"--root"}));
   }
+
+  @Test
+  void everyKeyHasAFlagThatOverridesTheFile() throws IOException {
+    Path f = dir.resolve("c.toml");
+    Files.writeString(f, "cache_size = \"1GiB\"\nlog_format = \"json\"\nlazy = false\n");
+    DaemonConfig c = CommandLine.parse(new String[] {"--config", f.toString(),
+        "--cache-size=2GiB", "--lazy", "true", "--plain-http", "a:1,b", "--log-level", "DEBUG"});
+    assertEquals(2L << 30, c.cacheSizeBytes());
+    assertTrue(c.lazy());
+    assertEquals(java.util.List.of("a:1", "b"), c.plainHttp());
+    assertEquals(LogLevel.DEBUG, c.logLevel());
+    assertEquals(LogFormat.JSON, c.logFormat(), "the file's value where no flag is given");
+    for (ConfigKey k : ConfigKey.values()) {
+      DaemonConfig.Builder b = DaemonConfig.builder();
+      b.set(k, DaemonConfig.builder().build().text(k)); // every default reads back
+      assertEquals(DaemonConfig.builder().build(), b.build(), k.key());
+    }
+  }
+
+  @Test
+  void printedTomlReadsBackToTheSameSettings() throws IOException {
+    DaemonConfig c = DaemonConfig.builder().cacheSizeBytes(1536L << 20)
+        .mountTimeout(Duration.ofMillis(1500)).socketGroup(Optional.of("containerd"))
+        .plainHttp(java.util.List.of("127.0.0.1:5000", "[::1]:80")).metricsAddress(Optional.empty())
+        .hostsDir(Optional.empty()).logFormat(LogFormat.JSON).build();
+    assertEquals(c, load(c.toToml()));
+    assertEquals(DaemonConfig.builder().build(), load(DaemonConfig.builder().build().toToml()));
+  }
+
+  @Test
+  void badValuesListWhatIsAccepted() {
+    IllegalArgumentException level = assertThrows(IllegalArgumentException.class,
+        () -> DaemonConfig.builder().set(ConfigKey.LOG_LEVEL, "VERBOSE"));
+    assertTrue(level.getMessage().contains("\"VERBOSE\" (use one of: trace, debug, info, warn,"
+        + " error)"), level.getMessage());
+    IllegalArgumentException format = assertThrows(IllegalArgumentException.class,
+        () -> DaemonConfig.builder().set(ConfigKey.LOG_FORMAT, "xml"));
+    assertTrue(format.getMessage().contains("text, json"), format.getMessage());
+    IOException unknown = assertThrows(IOException.class, () -> load("cache-size = \"1GiB\""));
+    assertTrue(unknown.getMessage().contains("did you mean cache_size?"), unknown.getMessage());
+    IOException missing = assertThrows(IOException.class,
+        () -> DaemonConfig.load(dir.resolve("nope.toml")));
+    assertTrue(missing.getMessage().contains("does not exist"), missing.getMessage());
+    IllegalArgumentException flag = assertThrows(IllegalArgumentException.class,
+        () -> CommandLine.parse(new String[] {"--mount-timeout", "30sec"}));
+    assertTrue(flag.getMessage().startsWith("--mount-timeout: bad duration \"30sec\""),
+        flag.getMessage());
+  }
 }
