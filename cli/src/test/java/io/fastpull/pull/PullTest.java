@@ -199,8 +199,10 @@ class PullTest {
           + "could not mount it: "), line);
       assertTrue(line.contains(host) && line.endsWith("; downloading it instead"), line);
       assertTrue(r.output().contains("layer " + digest + ": its original layer "), r.output());
-      String downloaded = "layer " + i + " " + digest.substring(7, 19) + " downloaded ";
-      assertTrue(r.output().lines().anyMatch(l -> l.startsWith(downloaded)), r.output());
+      String downloaded = "layer " + digest.substring(7, 19) + " ";
+      String what = ": downloaded and unpacked (layer " + i + ")";
+      assertTrue(r.output().lines().anyMatch(l -> l.startsWith(downloaded) && l.endsWith(what)),
+          r.output());
     }
     System.out.println("sample pull the daemon could not mount lazily:\n" + r.output());
     assertEquals(TestImage.EXPECTED + "\ngone",
