@@ -45,7 +45,8 @@ class DaemonLogIT {
       for (String line : lines) {
         assertTrue(TEXT_LINE.matcher(line).matches(), () -> "line: " + line + "\nlog:\n" + d.log());
       }
-      assertTrue(lines.stream().anyMatch(l -> l.contains(" INFO  SnapshotterDaemon: daemon started root=")),
+      assertTrue(lines.stream().anyMatch(l -> l.contains(" INFO  SnapshotterDaemon: daemon started version=")
+          && l.contains(" root=")),
           d::log);
     }
   }

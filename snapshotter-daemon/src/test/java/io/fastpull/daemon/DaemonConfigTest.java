@@ -147,7 +147,7 @@ class DaemonConfigTest {
     assertTrue(missing.getMessage().contains("does not exist"), missing.getMessage());
     IllegalArgumentException flag = assertThrows(IllegalArgumentException.class,
         () -> CommandLine.parse(new String[] {"--mount-timeout", "30sec"}));
-    assertTrue(flag.getMessage().startsWith("--mount-timeout: bad duration \"30sec\""),
+    assertTrue(flag.getMessage().startsWith("--mount-timeout: duration \"30sec\" must look like 90s"),
         flag.getMessage());
   }
 }
