@@ -422,11 +422,13 @@ final class ChunkFetcher implements ChunkReader {
     try {
       sourceRequests.increment();
       sourceBytes.add(len);
+      source.read(start, stored, 0, len, arrived);
+      arrived.accept(len);
+      // Counted once every chunk of the stretch is delivered, so a reader that sees these bytes
+      // counted finds their chunks ready (the tests' barrier for "prefetched before any read").
       if (f.priority.background()) {
         backgroundBytes.add(len);
       }
-      source.read(start, stored, 0, len, arrived);
-      arrived.accept(len);
     } catch (IOException | RuntimeException e) {
       ChunkFetchException fe = new ChunkFetchException(
           Thread.currentThread().isInterrupted() ? Reason.TIMEOUT : Reason.SOURCE,
