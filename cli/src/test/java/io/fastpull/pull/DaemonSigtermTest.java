@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fastpull.daemon.Containerd;
 import io.fastpull.daemon.HostMounts;
-import io.fastpull.daemon.SnapshotterDaemon;
 import io.fastpull.registry.RegistryClient;
 import io.fastpull.registry.testing.FaultProxy;
 import io.fastpull.registry.testing.LocalRegistry;
@@ -100,7 +99,7 @@ class DaemonSigtermTest {
         ""));
     Process p = new ProcessBuilder(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), SnapshotterDaemon.class.getName(),
+        "-cp", System.getProperty("java.class.path"), "io.fastpull.cli.Main", "daemon",
         "--config", cfg.toString(), "--root", root().toString(), "--socket", socket().toString())
         .redirectErrorStream(true)
         .redirectOutput(dir.resolve(logName).toFile())
